@@ -1,0 +1,344 @@
+"""The status table (pairings), the campaign centres and the campaign pages."""
+
+import re
+from urllib.parse import quote, urlencode
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from officials.models import KOREA, Office, Place
+
+US = "United States"
+
+
+class Centre(models.Model):
+    """A campaign centre page with its own intro: the Non-US centre (``/``) and the US one."""
+
+    class Scope(models.TextChoices):
+        NON_US = "non-us", _("Non-US pairings")
+        US = "us", _("US pairings")
+
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    intro = models.TextField(_("intro"), blank=True, max_length=10000)
+
+    class Meta:
+        verbose_name = _("campaign centre")
+        ordering = ["scope"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaigns:us_centre" if self.scope == self.Scope.US else "campaigns:home")
+
+    def pairings(self):
+        return Pairing.objects.in_scope(self.scope)
+
+
+class PairingQuerySet(models.QuerySet):
+    def in_scope(self, scope):
+        if scope == Centre.Scope.US:
+            return self.filter(foreign_place__country=US)
+        return self.exclude(foreign_place__country=US)
+
+    def for_table(self):
+        """Everything the status table shows, in two queries (rows + main campaigns)."""
+        return self.select_related(
+            "korean_place__parent", "foreign_place"
+        ).prefetch_related(
+            models.Prefetch(
+                "campaigns",
+                queryset=Campaign.objects.published().only("slug", "pairing_id", "is_main"),
+                to_attr="published_campaigns",
+            )
+        ).order_by("foreign_place__country", F("number").asc(nulls_last=True), "pk")
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(foreign_place__name__icontains=text)
+            | Q(foreign_place__name_ko__icontains=text)
+            | Q(korean_place__name__icontains=text)
+            | Q(korean_place__name_ko__icontains=text)
+            | Q(korean_place__parent__name__icontains=text)
+        )
+
+    def headline_numbers(self):
+        """Counts for the headline: pairings, campaigns started, responses, victories."""
+        return self.aggregate(
+            pairings=Count("pk"),
+            campaigns=Count("pk", filter=~Q(status=Pairing.Status.NO_CAMPAIGN)),
+            responses=Count(
+                "pk",
+                filter=Q(status__in=[Pairing.Status.RESPONSE_RECEIVED, Pairing.Status.VICTORY]),
+            ),
+            victories=Count("pk", filter=Q(status=Pairing.Status.VICTORY)),
+        )
+
+    def awaiting_response(self):
+        return self.filter(status=Pairing.Status.CAMPAIGNING)
+
+
+class Pairing(models.Model):
+    """One row of the public status table: a Korean place and its sister/friendship city."""
+
+    class Relationship(models.TextChoices):
+        SISTER = "sister", _("Sister City")
+        FRIENDSHIP = "friendship", _("Friendship City")
+
+    class Status(models.TextChoices):
+        NO_CAMPAIGN = "none", _("No campaign yet")
+        CAMPAIGNING = "campaigning", _("Campaigning")
+        RESPONSE_RECEIVED = "response", _("Response received")
+        VICTORY = "victory", _("Victory")
+
+    number = models.PositiveIntegerField(
+        _("no."), null=True, blank=True, help_text=_("Number in the published table (not unique).")
+    )
+    korean_place = models.ForeignKey(
+        Place,
+        on_delete=models.PROTECT,
+        related_name="pairings_as_korean",
+        verbose_name=_("Korean local government"),
+        limit_choices_to={"country": KOREA},
+    )
+    foreign_place = models.ForeignKey(
+        Place,
+        on_delete=models.PROTECT,
+        related_name="pairings_as_foreign",
+        verbose_name=_("partner city"),
+        limit_choices_to={"kind": Place.Kind.FOREIGN},
+    )
+    relationship = models.CharField(
+        _("relationship"), max_length=10, choices=Relationship.choices, default=Relationship.SISTER
+    )
+    agreement_date = models.DateField(_("agreement date"), null=True, blank=True)
+    campaign_date = models.DateField(_("campaign date"), null=True, blank=True)
+    response_date = models.DateField(_("response date"), null=True, blank=True)
+    response_note = models.CharField(_("response note"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NO_CAMPAIGN
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["foreign_place__country", "number", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["korean_place", "foreign_place"], name="pairing_unique_places"
+            ),
+            models.CheckConstraint(
+                condition=Q(response_date__isnull=True)
+                | Q(campaign_date__isnull=True)
+                | Q(response_date__gte=F("campaign_date")),
+                name="pairing_response_not_before_campaign",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="none") | Q(campaign_date__isnull=False),
+                name="pairing_campaign_status_needs_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["response", "victory"]) | Q(response_date__isnull=False),
+                name="pairing_response_status_needs_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="pairing_status_idx")]
+
+    def __str__(self):
+        return f"{self.korean_place} ↔ {self.foreign_place}"
+
+    def clean(self):
+        errors = {}
+        if self.response_date and self.campaign_date and self.response_date < self.campaign_date:
+            errors["response_date"] = _("The response cannot come before the campaign started.")
+        if self.response_date and not self.campaign_date:
+            errors["campaign_date"] = _("Enter the campaign date before a response date.")
+        if self.status != self.Status.NO_CAMPAIGN and not self.campaign_date:
+            errors.setdefault("campaign_date", _("A campaign status needs a campaign date."))
+        if self.status in (self.Status.RESPONSE_RECEIVED, self.Status.VICTORY) and not self.response_date:
+            errors["response_date"] = _("A response status needs a response date.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def status_for_dates(cls, campaign_date, response_date, current=None):
+        """The status implied by the dates; a recorded victory is kept while a response exists."""
+        if response_date:
+            if current == cls.Status.VICTORY:
+                return current
+            return cls.Status.RESPONSE_RECEIVED
+        if campaign_date:
+            return cls.Status.CAMPAIGNING
+        return cls.Status.NO_CAMPAIGN
+
+    def start_campaign(self, on=None):
+        """Mark the campaign as started (today by default); a no-op once it has started."""
+        if self.status != self.Status.NO_CAMPAIGN:
+            return False
+        self.campaign_date = on or timezone.localdate()
+        self.status = self.Status.CAMPAIGNING
+        self.save(update_fields=["campaign_date", "status", "updated_at"])
+        return True
+
+    @property
+    def scope(self):
+        return Centre.Scope.US if self.foreign_place.country == US else Centre.Scope.NON_US
+
+    @property
+    def main_campaign(self):
+        """The published main campaign, from ``for_table()``'s prefetch when available."""
+        campaigns = getattr(self, "published_campaigns", None)
+        if campaigns is None:
+            campaigns = list(self.campaigns.published())
+        mains = [c for c in campaigns if c.is_main] or campaigns
+        return mains[0] if mains else None
+
+
+class CampaignQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+def default_actions():
+    return list(Campaign.Action.values)
+
+
+class Campaign(models.Model):
+    """A campaign page for a pairing: who to contact, what to say, and how."""
+
+    class Action(models.TextChoices):
+        SIGN = "sign", _("Sign the petition")
+        EMAIL = "email", _("Email the officials")
+        CALL = "call", _("Call the officials")
+        TWEET = "tweet", _("Send a tweet")
+        LETTER = "letter", _("Send a letter")
+        SHARE = "share", _("Share")
+
+    pairing = models.ForeignKey(
+        Pairing, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("pairing")
+    )
+    is_main = models.BooleanField(
+        _("main campaign"),
+        default=True,
+        help_text=_("The status table links to the main campaign; others are follow-ups."),
+    )
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    headline = models.CharField(_("headline"), max_length=500, blank=True)
+    intro = models.TextField(_("intro"), max_length=20000, blank=True)
+    targets = models.ManyToManyField(
+        Office, related_name="campaigns", verbose_name=_("target offices"), blank=True
+    )
+    actions = models.JSONField(_("actions"), default=default_actions)
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["actions"])
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing"],
+                condition=Q(is_main=True),
+                name="campaign_one_main_per_pairing",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        unknown = set(self.actions or []) - set(self.Action.values)
+        if unknown:
+            raise ValidationError({"actions": _("Unknown actions: %s") % ", ".join(sorted(unknown))})
+
+    def has_action(self, action):
+        return action in (self.actions or [])
+
+
+class SuggestedMessage(models.Model):
+    """A message supporters can send (email/letter body, or a tweet) to one target office.
+
+    ``{official}``, ``{office}``, ``{korean_city}`` and ``{partner_city}`` in the text are
+    replaced with the office's current holder and the pairing's places when shown.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Email or letter")
+        TWEET = "tweet", _("Tweet")
+
+    PLACEHOLDER = re.compile(r"\{(official|office|korean_city|partner_city)\}")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="messages", verbose_name=_("campaign")
+    )
+    target = models.ForeignKey(
+        Office,
+        on_delete=models.CASCADE,
+        related_name="suggested_messages",
+        verbose_name=_("target office"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a message to all targets."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MESSAGE)
+    language = models.CharField(
+        _("language"), max_length=10, default="en", help_text=_("Language code, e.g. en, ko.")
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"), max_length=5000)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["campaign", "order", "pk"]
+
+    def __str__(self):
+        return self.subject or self.body[:60]
+
+    def render(self, text=None):
+        """The text with placeholders filled in for the target's current holder."""
+        text = self.body if text is None else text
+        pairing = self.campaign.pairing
+        holder = self.target.current_holder() if self.target_id else None
+        values = {
+            "official": holder.name if holder else (str(self.target) if self.target_id else ""),
+            "office": str(self.target) if self.target_id else "",
+            "korean_city": pairing.korean_place.name,
+            "partner_city": pairing.foreign_place.name,
+        }
+        return self.PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+    @property
+    def rendered_body(self):
+        return self.render()
+
+    @property
+    def rendered_subject(self):
+        return self.render(self.subject)
+
+    def mailto_url(self, addresses):
+        """A ``mailto:`` link with the subject and body prefilled (RFC 6068 encoding)."""
+        query = urlencode(
+            {"subject": self.rendered_subject, "body": self.rendered_body}, quote_via=quote
+        )
+        return f"mailto:{','.join(quote(a, safe='@') for a in addresses)}?{query}"
+
+    def tweet_url(self):
+        return "https://twitter.com/intent/tweet?" + urlencode({"text": self.rendered_body})

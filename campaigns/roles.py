@@ -1,0 +1,30 @@
+"""The staff roles and exactly the permissions each needs, kept in sync after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+CAMPAIGN_ADMINS = "Campaign admins"
+
+# app_label -> models whose add/change/delete/view permissions campaign admins get.
+CAMPAIGN_ADMIN_MODELS = {
+    "campaigns": ["centre", "pairing", "campaign", "suggestedmessage"],
+    "officials": ["place", "office", "officeholder", "contact"],
+}
+ACTIONS = ("add", "change", "delete", "view")
+
+
+def campaign_admin_permissions():
+    codenames = [
+        f"{action}_{model}"
+        for models in CAMPAIGN_ADMIN_MODELS.values()
+        for model in models
+        for action in ACTIONS
+    ]
+    return Permission.objects.filter(
+        content_type__app_label__in=CAMPAIGN_ADMIN_MODELS, codename__in=codenames
+    )
+
+
+def ensure_roles(**kwargs):
+    """Create or update the role groups (connected to ``post_migrate``; idempotent)."""
+    group, _ = Group.objects.get_or_create(name=CAMPAIGN_ADMINS)
+    group.permissions.set(campaign_admin_permissions())

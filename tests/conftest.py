@@ -1,0 +1,53 @@
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from campaigns.roles import CAMPAIGN_ADMINS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test starts with an empty cache (Redis under `make test`)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def staff_user(db):
+    """Staff, but in no group: may log in to the admin and do nothing there."""
+    return User.objects.create_user("staff", "staff@example.invalid", "pw-staff-12345", is_staff=True)
+
+
+@pytest.fixture
+def campaign_admin(db):
+    user = User.objects.create_user(
+        "campaigner", "campaigner@example.invalid", "pw-campaign-12345", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=CAMPAIGN_ADMINS))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.invalid", "pw-root-12345")
+
+
+# Browser tests: Debian's Chromium, never a downloaded browser.
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
