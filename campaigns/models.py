@@ -1,8 +1,12 @@
 """The status table (pairings), the campaign centres and the campaign pages."""
 
+import copy
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
@@ -11,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from officials.models import KOREA, Office, Place
+from officials.models import KOREA, Contact, Office, Place
 
 US = "United States"
 
@@ -39,6 +43,27 @@ class Centre(models.Model):
 
     def pairings(self):
         return Pairing.objects.in_scope(self.scope)
+
+    @classmethod
+    def default_title(cls, scope):
+        if scope == cls.Scope.US:
+            return _("Sister City Campaign Center (US)")
+        return _("Sister City Campaign Center (Non-US)")
+
+    @classmethod
+    def this_and_other(cls, scope):
+        """The centre for ``scope`` and the other one, in one query.
+
+        A centre nobody has created in the admin yet is stood in for by an unsaved default,
+        so the public pages work on an empty database.
+        """
+        scope = cls.Scope(scope)
+        other = cls.Scope.NON_US if scope == cls.Scope.US else cls.Scope.US
+        found = {centre.scope: centre for centre in cls.objects.all()}
+        return tuple(
+            found.get(each) or cls(scope=each, title=cls.default_title(each))
+            for each in (scope, other)
+        )
 
 
 class PairingQuerySet(models.QuerySet):
@@ -69,6 +94,7 @@ class PairingQuerySet(models.QuerySet):
             | Q(korean_place__name__icontains=text)
             | Q(korean_place__name_ko__icontains=text)
             | Q(korean_place__parent__name__icontains=text)
+            | Q(korean_place__parent__name_ko__icontains=text)
         )
 
     def headline_numbers(self):
@@ -85,6 +111,23 @@ class PairingQuerySet(models.QuerySet):
 
     def awaiting_response(self):
         return self.filter(status=Pairing.Status.CAMPAIGNING)
+
+    def countries(self):
+        """The partner countries of these rows, alphabetically (the country filter's choices)."""
+        return list(
+            self.order_by("foreign_place__country")
+            .values_list("foreign_place__country", flat=True)
+            .distinct()
+        )
+
+    def matching(self, country="", status="", text=""):
+        """The rows the public filters select; an empty filter selects everything."""
+        rows = self.search(text)
+        if country:
+            rows = rows.filter(foreign_place__country=country)
+        if status:
+            rows = rows.filter(status=status)
+        return rows
 
 
 class Pairing(models.Model):
@@ -128,6 +171,22 @@ class Pairing(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.NO_CAMPAIGN
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Keys of /status.csv and /status.json: the import format's columns, then status and link.
+    EXPORT_FIELDS = (
+        "no",
+        "korean_province",
+        "korean_locality",
+        "country",
+        "partner_city",
+        "agreement_date",
+        "relationship",
+        "campaign_date",
+        "response_date",
+        "response_note",
+        "status",
+        "campaign_url",
+    )
 
     history = HistoricalRecords()
     objects = PairingQuerySet.as_manager()
@@ -196,6 +255,39 @@ class Pairing(models.Model):
         return Centre.Scope.US if self.foreign_place.country == US else Centre.Scope.NON_US
 
     @property
+    def korean_province(self):
+        """The province or metropolitan city (the Korean place itself when it is one)."""
+        return self.korean_place.parent if self.korean_place.parent_id else self.korean_place
+
+    @property
+    def korean_locality(self):
+        """The city, county or district, or None when the pairing is with a province."""
+        return self.korean_place if self.korean_place.parent_id else None
+
+    def export_row(self):
+        """This row for the journalists' exports: ``EXPORT_FIELDS`` keys, ISO dates, codes
+        rather than translated labels, and the main campaign's absolute URL (or None).
+
+        Works from ``for_table()``'s joins and prefetch.
+        """
+        campaign = self.main_campaign
+        locality = self.korean_locality
+        return {
+            "no": self.number,
+            "korean_province": self.korean_province.name,
+            "korean_locality": locality.name if locality else None,
+            "country": self.foreign_place.country,
+            "partner_city": self.foreign_place.name,
+            "agreement_date": _iso(self.agreement_date),
+            "relationship": self.relationship,
+            "campaign_date": _iso(self.campaign_date),
+            "response_date": _iso(self.response_date),
+            "response_note": self.response_note,
+            "status": self.status,
+            "campaign_url": campaign.absolute_url if campaign else None,
+        }
+
+    @property
     def main_campaign(self):
         """The published main campaign, from ``for_table()``'s prefetch when available."""
         campaigns = getattr(self, "published_campaigns", None)
@@ -205,9 +297,29 @@ class Pairing(models.Model):
         return mains[0] if mains else None
 
 
+def _iso(day):
+    return day.isoformat() if day else None
+
+
 class CampaignQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
+
+    def for_page(self):
+        """Everything a campaign page shows, in a constant number of queries."""
+        return self.select_related(
+            "pairing__korean_place__parent", "pairing__foreign_place"
+        ).prefetch_related(
+            models.Prefetch("targets", queryset=Office.objects.with_holders()),
+            "messages",
+            models.Prefetch(
+                "pairing__campaigns",
+                queryset=Campaign.objects.published().only(
+                    "slug", "title", "pairing_id", "is_main", "created_at"
+                ),
+                to_attr="published_campaigns",
+            ),
+        )
 
 
 def default_actions():
@@ -272,6 +384,67 @@ class Campaign(models.Model):
     def has_action(self, action):
         return action in (self.actions or [])
 
+    @property
+    def absolute_url(self):
+        """The page's full address (``settings.SITE_URL``), for exports and share links."""
+        return settings.SITE_URL + self.get_absolute_url()
+
+    def is_visible_to(self, user):
+        """Published pages are public; staff who may edit campaigns can preview the others."""
+        return self.is_published or user.has_perm("campaigns.change_campaign")
+
+    def related_campaigns(self):
+        """The pairing's other published campaigns, main one first (follow-ups link back)."""
+        campaigns = getattr(self.pairing, "published_campaigns", None)
+        if campaigns is None:
+            campaigns = list(self.pairing.campaigns.published())
+        return sorted((c for c in campaigns if c.pk != self.pk), key=lambda c: not c.is_main)
+
+    def target_cards(self):
+        """A ``TargetCard`` per target office, with the suggested messages meant for it.
+
+        A message without a target goes to every target, addressed to each in turn.
+        Works from ``for_page()``'s prefetches: no query per target or message.
+        """
+        cards = []
+        for office in self.targets.all():
+            messages = []
+            for message in self.messages.all():
+                if message.target_id is None:
+                    messages.append(message.for_target(office))
+                elif message.target_id == office.pk:
+                    message.target = office  # the prefetched office, with its holders
+                    messages.append(message)
+            cards.append(TargetCard(office, messages))
+        return cards
+
+    def target_sides(self):
+        """``(label, cards)`` for the Korean side then the partner side; empty sides left out."""
+        cards = self.target_cards()
+        sides = [
+            (_("Korean side"), [card for card in cards if card.is_korean]),
+            (_("Partner city side"), [card for card in cards if not card.is_korean]),
+        ]
+        return [(label, side) for label, side in sides if side]
+
+    def share_links(self):
+        """``(label, url)`` pairs sharing this page, built here so no third-party script loads."""
+        url = self.absolute_url
+        text = self.headline or self.title
+        return [
+            (
+                _("Email"),
+                "mailto:?"
+                + urlencode({"subject": self.title, "body": f"{text}\n\n{url}"}, quote_via=quote),
+            ),
+            (
+                "X / Twitter",
+                "https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": url}),
+            ),
+            ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+            ("WhatsApp", "https://wa.me/?" + urlencode({"text": f"{text} {url}"})),
+        ]
+
 
 class SuggestedMessage(models.Model):
     """A message supporters can send (email/letter body, or a tweet) to one target office.
@@ -285,6 +458,8 @@ class SuggestedMessage(models.Model):
         TWEET = "tweet", _("Tweet")
 
     PLACEHOLDER = re.compile(r"\{(official|office|korean_city|partner_city)\}")
+    # A last line like "[Your Name & Address]": the supporter signs there by hand.
+    SIGNATURE_PLACEHOLDER = re.compile(r"\n\s*\[[^\]\n]*\]\s*$")
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="messages", verbose_name=_("campaign")
@@ -330,6 +505,12 @@ class SuggestedMessage(models.Model):
         return self.render()
 
     @property
+    def letter_body(self):
+        """The rendered text for a printed letter, without the signature placeholder line
+        (the letter page signs with the supporter's name and address)."""
+        return self.SIGNATURE_PLACEHOLDER.sub("", self.rendered_body)
+
+    @property
     def rendered_subject(self):
         return self.render(self.subject)
 
@@ -342,3 +523,65 @@ class SuggestedMessage(models.Model):
 
     def tweet_url(self):
         return "https://twitter.com/intent/tweet?" + urlencode({"text": self.rendered_body})
+
+    def for_target(self, office):
+        """An unsaved copy of this all-targets message, addressed to ``office``."""
+        message = copy.copy(self)
+        message.target = office
+        return message
+
+
+@dataclass
+class TargetCard:
+    """One target office as the campaign and letter pages show it: who holds it now, how to
+    reach them, and the messages to send (rendered for the current holder)."""
+
+    office: Office
+    messages: list
+
+    @cached_property
+    def holder(self):
+        return self.office.current_holder()
+
+    @property
+    def is_korean(self):
+        return self.office.place.is_korean
+
+    @cached_property
+    def emails(self):
+        return self.office.contacts_of(Contact.Kind.EMAIL)
+
+    @cached_property
+    def phones(self):
+        return self.office.contacts_of(Contact.Kind.PHONE)
+
+    @cached_property
+    def postal_addresses(self):
+        return self.office.contacts_of(Contact.Kind.POSTAL)
+
+    @cached_property
+    def twitter_accounts(self):
+        return self.office.contacts_of(Contact.Kind.TWITTER)
+
+    @cached_property
+    def web_forms(self):
+        return [c for c in self.office.contacts_of(Contact.Kind.WEBFORM) if c.web_url]
+
+    @cached_property
+    def written_messages(self):
+        """``(message, mailto_url)`` for each email/letter message, to this office's addresses."""
+        addresses = [contact.value for contact in self.emails]
+        return [
+            (message, message.mailto_url(addresses))
+            for message in self.messages
+            if message.kind == SuggestedMessage.Kind.MESSAGE
+        ]
+
+    @cached_property
+    def tweets(self):
+        return [m for m in self.messages if m.kind == SuggestedMessage.Kind.TWEET]
+
+    @property
+    def letter_message(self):
+        """The message a printed letter to this office carries, or None."""
+        return self.written_messages[0][0] if self.written_messages else None

@@ -5,6 +5,7 @@ real services are switched on by environment variables documented in README.md.
 Set ``PRODUCTION=true`` on servers: it refuses to start with DEBUG on or a default secret.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -45,11 +46,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
+    "django_countries",
     "core",
     "officials",
     "campaigns",
     "petitions",
     "comments",
+    "mailer",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +111,9 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # Celery: with no broker configured, tasks run eagerly in the web process (local runs).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
+CELERY_TASK_ALWAYS_EAGER = env.bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -116,18 +121,47 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
+    "expire-pending-signatures": {
+        "task": "petitions.tasks.expire_pending_signatures",
+        "schedule": 3600.0,
+    },
+}
+
+# Number of reverse proxies in front of the app that append to X-Forwarded-For. 0 (default):
+# the header is ignored, so clients cannot spoof their IP for rate limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate limits, "count/seconds", comma-separated; all must hold.
+PETITION_SIGN_RATES_PER_IP = env.list("PETITION_SIGN_RATES_PER_IP", default=["1/60", "5/300"])
+PETITION_SIGN_RATES_PER_PETITION = env.list("PETITION_SIGN_RATES_PER_PETITION", default=["6000/60"])
+
+# Petitions: how long an unconfirmed signature is kept, how often a confirmation may be resent.
+PETITION_PENDING_TTL = datetime.timedelta(hours=env.int("PETITION_PENDING_TTL_HOURS", default=72))
+PETITION_RESEND_INTERVAL = datetime.timedelta(
+    minutes=env.int("PETITION_RESEND_INTERVAL_MINUTES", default=15)
+)
+# Key of the HMAC that stores client IPs as hashes (never raw); defaults to one derived
+# from SECRET_KEY so rotating the secret also unlinks old hashes.
+IP_HASH_KEY = env.str("IP_HASH_KEY", default="") or f"ip-hash:{SECRET_KEY}"
 
 # Mail (Django 6.1 MAILERS). EMAIL_URL: console://, file:///dir, smtp://…, smtp+tls://…,
 # smtps://…, anymail://<esp> (with ANYMAIL_* credentials).
 MAILERS = {"default": mailer_from_url(env.str("EMAIL_URL", default="console://"))}
 ANYMAIL = env.json("ANYMAIL", default={})
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sister City Campaign <campaign@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Sister City Campaign <campaign@localhost>"
+)
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Right-hand side of the Message-IDs the outbox generates.
+MAIL_MESSAGE_ID_DOMAIN = env.str("MAIL_MESSAGE_ID_DOMAIN", default="sistercity.localhost")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -183,7 +217,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -1,6 +1,7 @@
 """Places (Korean local governments, foreign cities) and the offices and people to contact."""
 
 import re
+from urllib.parse import quote
 
 from django.db import models
 from django.db.models import Q
@@ -75,6 +76,10 @@ class Place(models.Model):
         if self.parent_id:
             return f"{self.parent.name} › {self.name}"
         return self.name
+
+    @property
+    def is_korean(self):
+        return self.country == KOREA
 
     @property
     def short_name(self):
@@ -167,6 +172,11 @@ class OfficeHolder(models.Model):
     def __str__(self):
         return f"{self.name} ({self.office})"
 
+    @property
+    def addressed_name(self):
+        """The name as a letter addresses it ('The Honorable Karen K. Goh')."""
+        return f"{self.honorific} {self.name}".strip()
+
 
 class Contact(models.Model):
     """One way to reach an office (or its holder): email, phone, postal address, X, web form.
@@ -223,3 +233,13 @@ class Contact(models.Model):
     @property
     def twitter_handle(self):
         return self.value.strip().lstrip(".").lstrip("@")
+
+    @property
+    def twitter_url(self):
+        return f"https://x.com/{quote(self.twitter_handle)}"
+
+    @property
+    def web_url(self):
+        """The web form's address when it is http(s), else '' (never link a javascript: URL)."""
+        value = self.value.strip()
+        return value if value.lower().startswith(("https://", "http://")) else ""

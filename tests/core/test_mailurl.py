@@ -12,9 +12,9 @@ class TestMailerFromUrl:
         }
 
     def test_it_maps_file_with_path(self):
-        config = mailer_from_url("file:///tmp/mail")
+        config = mailer_from_url("file:///srv/mail")
         assert config["BACKEND"].endswith("filebased.EmailBackend")
-        assert config["OPTIONS"] == {"file_path": "/tmp/mail"}
+        assert config["OPTIONS"] == {"file_path": "/srv/mail"}
 
     def test_it_maps_smtp_with_starttls_and_quoted_credentials(self):
         config = mailer_from_url("smtp+tls://user%40x.org:p%3Ass@mail.example.org:587")

@@ -1,0 +1,93 @@
+"""Whole-page cache for anonymous GETs that still gives each response its own CSRF token
+and CSP nonce.
+
+A cached page is stored with the per-request secrets replaced by markers and "stamped" with
+the current request's token and nonce when served, so a cached campaign page can carry the
+petition form (CSRF) and nonce'd scripts (CSP) at the cost of two byte replacements.
+Pages are invalidated by bumping a version number (``invalidate()``), e.g. from signals.
+"""
+
+import functools
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+CSRF_MARKER = b"__page_cache_csrf_token__"
+NONCE_MARKER = b"__page_cache_csp_nonce__"
+CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+VERSION_KEY = "pagecache:version"
+
+
+def _new_version():
+    # Random rather than a counter: an evicted counter restarting at 1 could revive old pages.
+    return secrets.token_hex(8)
+
+
+def version():
+    return cache.get_or_set(VERSION_KEY, _new_version, timeout=None)
+
+
+def invalidate(**kwargs):
+    """Make every cached page stale now."""
+    cache.set(VERSION_KEY, _new_version(), timeout=None)
+
+
+def invalidate_pages(**kwargs):
+    """Make every cached page stale once the current transaction commits.
+
+    Before the commit other requests still read the old rows and would cache them again
+    under a version bumped too early. Call it after bulk updates, which send no signals.
+    """
+    transaction.on_commit(invalidate)
+
+
+def page_key(request):
+    # Hashed: a long or odd querystring must not make an invalid (or huge) cache key.
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"pagecache:{version()}:{get_language()}:{path}"
+
+
+def to_template(content, request):
+    """Replace this request's nonce and CSRF token in ``content`` with markers."""
+    nonce = get_nonce(request)
+    if nonce:  # only when the page used it
+        content = content.replace(str(nonce).encode(), NONCE_MARKER)
+    return CSRF_INPUT.sub(rb"\1" + CSRF_MARKER + rb"\2", content)
+
+
+def stamp(content, request):
+    """Fill the markers of a cached page with this request's nonce and CSRF token."""
+    if NONCE_MARKER in content:
+        content = content.replace(NONCE_MARKER, str(get_nonce(request)).encode())
+    if CSRF_MARKER in content:
+        content = content.replace(CSRF_MARKER, get_token(request).encode())
+    return content
+
+
+def cache_public_page(view):
+    """Serve ``view`` from the page cache for anonymous GET/HEAD requests."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(stamp(content, request), content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            template = to_template(response.content, request)
+            cache.set(key, (template, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper

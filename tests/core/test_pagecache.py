@@ -1,0 +1,65 @@
+import re
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.template import engines
+from django.test import RequestFactory
+from django.utils.csp import LazyNonce
+
+from core import pagecache
+
+PAGE = engines["django"].from_string(
+    '<form method="post">{% csrf_token %}</form><script nonce="{{ csp_nonce }}"></script>'
+    "{{ counter }}"
+)
+
+
+class Counter:
+    calls = 0
+
+
+@pagecache.cache_public_page
+def view(request):
+    Counter.calls += 1
+    return HttpResponse(PAGE.render({"counter": Counter.calls}, request))
+
+
+def get(user=None):
+    request = RequestFactory().get("/page/?a=1")
+    request.user = user or AnonymousUser()
+    request._csp_nonce = LazyNonce()
+    return request, view(request)
+
+
+def secrets_of(response):
+    html = response.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    nonce = re.search(r'nonce="([^"]+)"', html).group(1)
+    return token, nonce
+
+
+@pytest.mark.django_db
+class TestCachePublicPage:
+    def test_it_serves_the_cached_page_with_fresh_token_and_nonce(self):
+        _, first = get()
+        calls = Counter.calls
+        second_request, second = get()
+        assert Counter.calls == calls  # served from the cache
+        assert second.content.endswith(first.content.rsplit(b"</script>")[1])
+        token, nonce = secrets_of(second)
+        assert nonce == str(second_request._csp_nonce)
+        assert nonce != secrets_of(first)[1]
+        assert token != secrets_of(first)[0]
+        assert b"__page_cache_" not in second.content
+
+    def test_it_renders_again_after_invalidation(self):
+        _, first = get()
+        pagecache.invalidate()
+        _, second = get()
+        assert first.content.split(b"</script>")[1] != second.content.split(b"</script>")[1]
+
+    def test_it_does_not_cache_for_logged_in_users(self, staff_user):
+        _, first = get(staff_user)
+        _, second = get(staff_user)
+        assert first.content.split(b"</script>")[1] != second.content.split(b"</script>")[1]
