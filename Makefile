@@ -10,8 +10,11 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 CHROMIUM ?= /usr/bin/chromium
+# make bench creates (once) and reuses its own database; the page cache uses this Redis db.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/sistercity_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: help install install-test run test lint bench chromium services clean
+.PHONY: help install install-test run test lint bench chromium wrk services clean
 
 help:
 	@echo "make run    - install, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -51,6 +54,15 @@ chromium:
 		|| { echo "error: could not install chromium; install it with apt-get (needs root)." >&2; exit 1; }; \
 	fi
 
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		echo "Installing Debian's wrk for the benchmark (apt-get)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk \
+		|| { echo "error: could not install wrk; install it with apt-get (needs root)." >&2; exit 1; }; \
+	fi
+
 services: install-test
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
 
@@ -63,8 +75,8 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check . || true
 
-bench: install-test services
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
+bench: install wrk
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import re
 import secrets
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,13 +32,25 @@ def _new_version():
     return secrets.token_hex(8)
 
 
+# The version is remembered per process for VERSION_MEMO_SECONDS, so a cache hit costs one
+# Redis round trip instead of two; other processes see an invalidation that much later.
+VERSION_MEMO_SECONDS = 1.0
+_memo = {"version": None, "until": 0.0}
+
+
 def version():
-    return cache.get_or_set(VERSION_KEY, _new_version, timeout=None)
+    now = time.monotonic()
+    if _memo["version"] is None or now >= _memo["until"]:
+        _memo["version"] = cache.get_or_set(VERSION_KEY, _new_version, timeout=None)
+        _memo["until"] = now + VERSION_MEMO_SECONDS
+    return _memo["version"]
 
 
 def invalidate(**kwargs):
-    """Make every cached page stale now."""
-    cache.set(VERSION_KEY, _new_version(), timeout=None)
+    """Make every cached page stale now (at once in this process, within a second elsewhere)."""
+    new = _new_version()
+    cache.set(VERSION_KEY, new, timeout=None)
+    _memo.update(version=new, until=time.monotonic() + VERSION_MEMO_SECONDS)
 
 
 def invalidate_pages(**kwargs):

@@ -11,7 +11,10 @@ def _isolated_cache(settings):
     """Each test starts with an empty cache (Redis under `make test`)."""
     from django.core.cache import cache
 
+    from core import pagecache
+
     cache.clear()
+    pagecache._memo["version"] = None
     yield
     cache.clear()
 
@@ -30,7 +33,9 @@ def _eager_celery():
 @pytest.fixture
 def staff_user(db):
     """Staff, but in no group: may log in to the admin and do nothing there."""
-    return User.objects.create_user("staff", "staff@example.invalid", "pw-staff-12345", is_staff=True)
+    return User.objects.create_user(
+        "staff", "staff@example.invalid", "pw-staff-12345", is_staff=True
+    )
 
 
 @pytest.fixture

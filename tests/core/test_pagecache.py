@@ -63,3 +63,20 @@ class TestCachePublicPage:
         _, first = get(staff_user)
         _, second = get(staff_user)
         assert first.content.split(b"</script>")[1] != second.content.split(b"</script>")[1]
+
+
+@pytest.mark.django_db
+class TestVersion:
+    def test_it_reads_the_version_from_the_cache_once_per_memo_period(self):
+        from unittest import mock
+
+        first = pagecache.version()
+        with mock.patch.object(pagecache.cache, "get_or_set") as get_or_set:
+            assert pagecache.version() == first
+        get_or_set.assert_not_called()
+
+    def test_it_sees_another_process_invalidating_after_the_memo_period(self):
+        first = pagecache.version()
+        pagecache.cache.set(pagecache.VERSION_KEY, "from-another-process", timeout=None)
+        pagecache._memo["until"] = 0  # the memo period has passed
+        assert pagecache.version() == "from-another-process" != first
