@@ -1,24 +1,30 @@
 #!/usr/bin/env python
-"""`make bench`: load-test the public pages against a bare-Django floor, in one run.
+"""`make bench`: load-test the public pages and the sign form against bare-Django floors.
 
 These machines drift by ~30 % in speed from one minute to the next, so absolute numbers from
 two runs cannot be compared. Every round therefore measures the floor (a view returning
 "ok" in the same gunicorn process) and each page back to back, and the report gives each
-page's throughput as a ratio to the floor of its own round.
+page's throughput as a ratio to the floor of its own round. The sign POST is measured the
+same way between its two floors (CSRF + 3-field form + insert before it, a bare insert
+after it), and afterwards the database must hold exactly one pending signature per accepted
+answer.
 
 Steps: create/migrate/seed the benchmark database (once), collectstatic, count queries per
 page in-process, start gunicorn on a free loopback port, warm up, then for each round run
-wrk on every target (in a rotated order), stop gunicorn, write bench/results/<date>.md.
+wrk on every target (in a rotated order), stop gunicorn, time the CSV export of 100k and 1M
+signatures, write bench/results/<date>.md.
 Run ``bench/run.py --help`` for the knobs; bench/README.md explains how to read the report.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
 import math
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -28,7 +34,9 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import django
@@ -42,11 +50,36 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 WRK_SCRIPT = BENCH / "wrk.lua"
+WRK_POST_SCRIPT = BENCH / "wrk_post.lua"
 GUNICORN_LOG = RESULTS / "gunicorn.log.tmp"
 
 
 PAIRINGS = 10_000
-DEMO_CAMPAIGN = "/campaigns/bucheon-bakersfield/"
+DEMO_SLUG = "bucheon-bakersfield"
+DEMO_CAMPAIGN = f"/campaigns/{DEMO_SLUG}/"
+SIGN_PAGE = f"{DEMO_CAMPAIGN}sign/"
+SIGN_SENT = f"{SIGN_PAGE}sent/"  # where the sign view redirects an accepted no-JS POST
+# The sign form's other fields (petitions.forms.SignForm); every request adds its own name,
+# email and CSRF token. The floors' 3-field form reads name, email and country.
+SIGN_FORM = {"country": "US", "city": "Bakersfield", "comment": "", "show_publicly": "on"}
+SIGN_FORM_HONEYPOT = "website"  # left empty, as by a person
+EMAIL_DOMAIN = "sign.bench.example.org"  # every signature the benchmark makes; deleted after
+BROKER_QUEUE = "bench-outbox"  # CELERY_TASK_DEFAULT_QUEUE of bench/settings.py
+# The driver's raw SQL uses Django's default table names.
+SIGNATURE_TABLE = "petitions_signature"
+OUTBOX_TABLE = "mailer_outboxmessage"
+FLOOR_TABLE = "bench_floorrow"
+EXPORT_ROWS = (100_000, 1_000_000)
+# POST runs stop sending this long before wrk stops, so every request gets its answer.
+DRAIN_SECONDS = 1
+# Flat memory: the 1M export may peak at most this much above the 100k one.
+FLAT_MEMORY_FACTOR = 1.1
+# The sign rate limits, raised so they are checked on every POST but never hit: as many rates
+# as the defaults (two per IP, one per petition), so each POST does the same Redis work.
+SIGN_RATES = {
+    "PETITION_SIGN_RATES_PER_IP": "1000000/60,1000000/300",
+    "PETITION_SIGN_RATES_PER_PETITION": "1000000/60",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +89,8 @@ class Target:
     what: str
     unique_query: bool = False
     connections: int | None = None  # None: the --connections of the run
+    form: bool = False  # POSTs the sign form (bench/wrk_post.lua) instead of GETs
+    redirect_to: str = ""  # success is a 302 to this path, not a 2xx (the sign view)
 
 
 TARGETS = [
@@ -78,6 +113,25 @@ TARGETS = [
     ),
     Target("campaign", DEMO_CAMPAIGN, "the demo campaign page"),
 ]
+# The sign POST and its floors, each round in this order: the POST right after the floor of
+# CSRF + form + insert (the goal's reference) and right before the bare insert.
+FLOOR_FORM = Target(
+    "floor-form",
+    "/bench/floor/form",
+    "bare Django: CSRF check, 3-field ModelForm, one INSERT",
+    form=True,
+)
+SIGN = Target(
+    "sign",
+    SIGN_PAGE,
+    "the sign form: CSRF, SignForm, rate limits, INSERT, outbox row, Celery enqueue",
+    form=True,
+    redirect_to=SIGN_SENT,
+)
+FLOOR_INSERT = Target(
+    "floor-insert", "/bench/floor/insert", "bare Django: one ORM INSERT, no CSRF", form=True
+)
+SIGN_TARGETS = [FLOOR_FORM, SIGN, FLOOR_INSERT]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +155,10 @@ GOALS = [
     Goal("status", "p95 < 150 ms", "p95_ms", 150, at_most=True),
     Goal("status-filtered", "p95 < 150 ms", "p95_ms", 150, at_most=True),
     Goal("campaign", ">= 0.5 of the floor req/s", "ratio", 0.5, at_most=False),
+    Goal("sign", ">= 0.8 of floor-form req/s", "ratio", 0.8, at_most=False),
+    Goal("sign", "p95 < 100 ms", "p95_ms", 100, at_most=True),
+    # "lost": |new pending signatures - 302 answers|, summed over the rounds.
+    Goal("sign", "pending rows = 302 answers", "lost", 1, at_most=True),
 ]
 
 
@@ -119,37 +177,66 @@ def main():
     env = django_env(args)
     step("Migrating the benchmark database")
     manage(env, "migrate", "--noinput", timeout=600)
-    step(f"Seeding {PAIRINGS:,} pairings (skipped when already there)")
-    manage(env, "seed_bench", "--pairings", str(PAIRINGS), timeout=600, quiet=False)
+    export_rows = () if args.skip_export else EXPORT_ROWS
+    step(
+        f"Seeding {PAIRINGS:,} pairings and the petitions"
+        + "".join(f", {rows:,} signatures to export" for rows in export_rows)
+        + " (skipped when already there)"
+    )
+    manage(
+        env,
+        "seed_bench",
+        "--pairings", str(PAIRINGS),
+        "--export-rows", *(str(rows) for rows in export_rows),
+        timeout=600,
+        quiet=False,
+    )  # fmt: skip
     step("Collecting static files")
     manage(env, "collectstatic", "--noinput", timeout=300)
-    step("Counting SQL queries per page (in-process, cold then warm cache)")
+    step("Counting SQL queries per page and per POST (in-process, cold then warm cache)")
     profile = profile_pages(env)
     port = free_port()
+    with contextlib.closing(SignLedger(args)) as ledger:
+        preflight, targets, rounds = load_test(wrk, args, env, port, ledger)
+    exports = run_exports(env, export_rows)
+    elapsed = time.monotonic() - started
+    rows = summarise(rounds, targets)
+    report = render_report(args, versions, port, preflight, profile, rounds, rows, exports, elapsed)
+    path = write_report(report)
+    print()
+    print(render_table(rows, preflight, TARGETS))
+    print()
+    print(render_table(rows, preflight, SIGN_TARGETS))
+    if exports:
+        print()
+        print(render_exports(exports))
+    print(f"\nReport: {path.relative_to(ROOT)} ({elapsed:.0f} s)")
+
+
+def load_test(wrk, args, env, port, ledger):
+    """Start gunicorn, check and warm up every target, run the rounds; stop it, clean up."""
     server = start_gunicorn(args, env, port)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, server)
         preflight = check_pages(base)
-        targets = [t for t in TARGETS if preflight[t.name]["status"] == 200]
+        targets = [t for t in TARGETS + SIGN_TARGETS if preflight[t.name]["ok"]]
         for name, check in preflight.items():
-            if check["status"] != 200:
+            if not check["ok"]:
                 print(f"  skipping {name}: HTTP {check['status']}")
         if "floor" not in {t.name for t in targets}:
             raise BenchError("The floor view does not answer 200; see " + str(GUNICORN_LOG))
+        if not all(t in targets for t in SIGN_TARGETS):
+            print("  skipping the sign runs: sign and both of its floors must answer")
+            targets = [t for t in targets if t not in SIGN_TARGETS]
         step(f"Warming up ({args.warmup} s per target)")
         for target in targets:
-            run_wrk(wrk, args, base, target, args.warmup, nonce="warmup")
-        rounds = run_rounds(wrk, args, base, targets)
+            run_wrk(wrk, args, base, target, args.warmup, nonce=f"w{secrets.token_hex(3)}")
+        ledger.clear()
+        return preflight, targets, run_rounds(wrk, args, base, targets, ledger)
     finally:
         stop_gunicorn(server)
-    elapsed = time.monotonic() - started
-    rows = summarise(rounds, targets)
-    report = render_report(args, versions, port, preflight, profile, rounds, rows, elapsed)
-    path = write_report(report)
-    print()
-    print(render_table(rows, preflight))
-    print(f"\nReport: {path.relative_to(ROOT)} ({elapsed:.0f} s)")
+        ledger.clear()
 
 
 def parse_args():
@@ -164,7 +251,8 @@ def parse_args():
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-        help="Redis for the page cache (env BENCH_REDIS_URL). Keys get a per-run prefix.",
+        help="Redis for the page cache and the Celery broker (env BENCH_REDIS_URL). Cache keys "
+        f"get a per-run prefix, tasks go to the queue {BROKER_QUEUE!r} (purged after each run).",
     )
     parser.add_argument(
         "--recreate-db",
@@ -177,6 +265,11 @@ def parse_args():
         "--floor-duration", type=int, default=4, help="Seconds of the floor run before each page."
     )
     parser.add_argument("--warmup", type=int, default=2, help="Seconds of warm-up per target.")
+    parser.add_argument(
+        "--skip-export",
+        action="store_true",
+        help="Neither seed nor time the CSV export of 100k and 1M signatures.",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument(
         "--connections",
@@ -196,12 +289,12 @@ def step(text):
     print(f"==> {text}", flush=True)
 
 
-def check_services(args):
-    """Create the benchmark database if missing; return the server versions for the report."""
-    config = environ.Env.db_url_config(args.database_url)
+def postgres_params(database_url):
+    """psycopg connection arguments for a database URL; only PostgreSQL will do."""
+    config = environ.Env.db_url_config(database_url)
     if not config["ENGINE"].endswith("postgresql"):
-        raise BenchError(f"The benchmark needs PostgreSQL, not {args.database_url}.")
-    params = {
+        raise BenchError(f"The benchmark needs PostgreSQL, not {database_url}.")
+    return config, {
         "host": config["HOST"] or None,
         "port": config["PORT"] or None,
         "user": config["USER"] or None,
@@ -209,6 +302,11 @@ def check_services(args):
         "connect_timeout": 5,
         "autocommit": True,
     }
+
+
+def check_services(args):
+    """Create the benchmark database if missing; return the server versions for the report."""
+    config, params = postgres_params(args.database_url)
     try:
         with psycopg.connect(dbname="postgres", **params) as conn:
             name = sql.Identifier(config["NAME"])
@@ -246,8 +344,11 @@ def django_env(args):
         REDIS_URL=args.redis_url,
         # A fresh prefix per run: no page cached by an earlier run (or seed) is served.
         CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(4)}",
-        CELERY_BROKER_URL="memory://",
-        CELERY_TASK_ALWAYS_EAGER="true",
+        # A real broker: each signature's mail task is enqueued in Redis (no worker runs;
+        # SignLedger counts the queue and purges it).
+        CELERY_BROKER_URL=args.redis_url,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        **SIGN_RATES,
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
@@ -280,8 +381,21 @@ def profile_pages(env):
         "CACHE_KEY_PREFIX": f"bench-profile-{secrets.token_hex(4)}",
     }
     paths = list(dict.fromkeys(t.path for t in TARGETS))
-    output = manage(profile_env, "bench_profile", *paths, timeout=120)
+    output = manage(
+        profile_env,
+        "bench_profile",
+        *paths,
+        "--post", *(t.path for t in SIGN_TARGETS),
+        "--form", sign_form(),
+        "--email-domain", EMAIL_DOMAIN,
+        timeout=120,
+    )  # fmt: skip
     return json.loads(output.strip().splitlines()[-1])
+
+
+def sign_form():
+    """The sign form's fields every POST shares, urlencoded (name, email and token vary)."""
+    return urllib.parse.urlencode({**SIGN_FORM, SIGN_FORM_HONEYPOT: ""})
 
 
 def free_port():
@@ -342,16 +456,48 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 OPENER = urllib.request.build_opener(NoRedirect)
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def fetch(url):
-    """GET a URL as wrk does; return (status, body length)."""
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+def fetch(url, data=None, headers=None):
+    """GET (or POST ``data``) as wrk does; return (status, body length, Location)."""
+    request = urllib.request.Request(
+        url, data=data, headers={"X-Forwarded-Proto": "https", **(headers or {})}
+    )
     try:
         with OPENER.open(request, timeout=10) as response:
-            return response.status, len(response.read())
+            return response.status, len(response.read()), response.headers.get("Location")
     except urllib.error.HTTPError as error:
-        return error.code, len(error.read())
+        return error.code, len(error.read()), error.headers.get("Location")
+
+
+def csrf_pair(base):
+    """A CSRF cookie and form token, as a browser gets them from the sign page.
+
+    The page comes from the page cache, stamped with a fresh token per response; the
+    response sets the cookie the token belongs to.
+    """
+    request = urllib.request.Request(base + SIGN_PAGE, headers={"X-Forwarded-Proto": "https"})
+    try:
+        with OPENER.open(request, timeout=10) as response:
+            body = response.read().decode()
+            cookies = SimpleCookie()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                cookies.load(header)
+    except urllib.error.HTTPError as error:
+        raise BenchError(f"GET {SIGN_PAGE} answered HTTP {error.code}") from error
+    match = CSRF_INPUT.search(body)
+    if "csrftoken" not in cookies or not match:
+        raise BenchError(f"GET {SIGN_PAGE} gave no CSRF cookie and form token")
+    return cookies["csrftoken"].value, match.group(1)
+
+
+def post_headers(base, cookie):
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": "https://" + base.removeprefix("http://"),  # checked by CSRF on HTTPS
+        "Cookie": f"csrftoken={cookie}",
+    }
 
 
 def wait_ready(base, server, timeout=60):
@@ -369,24 +515,59 @@ def wait_ready(base, server, timeout=60):
 
 
 def check_pages(base):
-    """One GET per target before the load: a page that is not 200 is skipped, not timed."""
+    """One request per target before the load: a target that fails is skipped, not timed.
+
+    Pages must answer 200; the POST targets get one real submission each (the sign view
+    must redirect to its "check your inbox" page, as it does for every accepted signature).
+    """
     checks = {}
     for target in TARGETS:
-        status, size = fetch(base + target.path)
-        checks[target.name] = {"status": status, "bytes": size}
+        status, size, _location = fetch(base + target.path)
+        checks[target.name] = {"status": status, "bytes": size, "ok": status == 200}
+    try:
+        cookie, token = csrf_pair(base)
+    except BenchError as error:
+        print(f"  {error}")
+        cookie = token = ""
+    for target in SIGN_TARGETS:
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "name": "Bench", "email": f"preflight@{EMAIL_DOMAIN}"}
+        )
+        status, size, location = fetch(
+            base + target.path,
+            data=f"{data}&{sign_form()}".encode(),
+            headers=post_headers(base, cookie),
+        )
+        expected = (302, target.redirect_to) if target.redirect_to else (200, None)
+        ok = (status, location) == expected
+        checks[target.name] = {"status": status, "bytes": size, "ok": ok and bool(token)}
     return checks
 
 
 def run_wrk(wrk, args, base, target, duration, nonce):
     env = os.environ.copy()
     env["BENCH_UNIQUE"] = nonce if target.unique_query else ""
+    script = WRK_SCRIPT
+    if target.form:
+        script = WRK_POST_SCRIPT
+        env.update(
+            # One CSRF cookie and token per wrk thread, fresh for every run.
+            BENCH_CSRF=";".join(" ".join(csrf_pair(base)) for _ in range(args.threads)),
+            BENCH_ORIGIN=post_headers(base, "")["Origin"],
+            BENCH_RUN=nonce,
+            BENCH_EMAIL_DOMAIN=EMAIL_DOMAIN,
+            BENCH_FORM=sign_form(),
+            BENCH_REDIRECT_TO=target.redirect_to,
+            BENCH_SEND_MS=str(duration * 1000),
+        )
+        duration += DRAIN_SECONDS
     command = [
         wrk,
         "--threads", str(args.threads),
         "--connections", str(target.connections or args.connections),
         "--duration", f"{duration}s",
         "--timeout", "5s",
-        "--script", str(WRK_SCRIPT),
+        "--script", str(script),
         base + target.path,
     ]  # fmt: skip
     result = subprocess.run(
@@ -401,12 +582,17 @@ def run_wrk(wrk, args, base, target, duration, nonce):
     if not raw["requests"]:
         # Nothing answered within the run: every connection's request counts as failed.
         errors = max(errors, target.connections or args.connections)
-    return {
-        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+    # POST runs: answers over the time they were sent and answered, without the drain.
+    seconds = raw.get("active_us", raw["duration_us"]) / 1e6
+    run = {
+        "rps": raw["requests"] / seconds if raw["requests"] else 0.0,
         **{f"{key}_ms": latency_ms(raw, key) for key in ("p50", "p95", "p99", "max")},
         "errors": errors,
         "requests": raw["requests"],
     }
+    if target.form:
+        run.update({key: raw[key] for key in ("accepted", "sent", "received")})
+    return run
 
 
 def latency_ms(raw, key):
@@ -432,35 +618,137 @@ def settle(base, timeout=60):
         quick = quick + 1 if time.monotonic() - started < 0.02 else 0
 
 
-def run_rounds(wrk, args, base, targets):
-    """Each round runs, for every page, the floor and then the page, back to back.
+class SignLedger:
+    """What the sign runs leave behind, counted and cleared from outside the app.
+
+    Every signature the benchmark makes has an address at ``EMAIL_DOMAIN``, writes one
+    outbox row and enqueues one mail task in ``BROKER_QUEUE``, which no worker reads.
+    """
+
+    def __init__(self, args):
+        config, params = postgres_params(args.database_url)
+        self.db = psycopg.connect(dbname=config["NAME"], **params)
+        self.broker = redis.Redis.from_url(args.redis_url)
+        self.addresses = f"%@{EMAIL_DOMAIN}"
+
+    def count(self):
+        """The sign petition's pending signatures, their outbox rows and queued tasks."""
+        pending = self.db.execute(
+            f"SELECT count(*) FROM {SIGNATURE_TABLE} s"
+            " JOIN petitions_petition p ON p.id = s.petition_id"
+            " JOIN campaigns_campaign c ON c.id = p.campaign_id"
+            " WHERE c.slug = %s AND s.status = 'pending' AND s.email_normalized LIKE %s",
+            [DEMO_SLUG, self.addresses],
+        ).fetchone()[0]
+        outbox = self.db.execute(
+            f"SELECT count(*) FROM {OUTBOX_TABLE} WHERE to_email LIKE %s", [self.addresses]
+        ).fetchone()[0]
+        return {"pending": pending, "outbox": outbox, "queued": self.broker.llen(BROKER_QUEUE)}
+
+    def clear(self):
+        """Delete the benchmark's signatures, outbox rows, queued tasks and floor rows."""
+        self.db.execute(
+            f"DELETE FROM {SIGNATURE_TABLE} WHERE email_normalized LIKE %s", [self.addresses]
+        )
+        self.db.execute(f"DELETE FROM {OUTBOX_TABLE} WHERE to_email LIKE %s", [self.addresses])
+        self.db.execute(f"TRUNCATE {FLOOR_TABLE}")
+        self.broker.delete(BROKER_QUEUE)
+
+    def close(self):
+        self.db.close()
+        self.broker.close()
+
+
+def run_rounds(wrk, args, base, targets, ledger):
+    """Each round runs every page right after a floor run, and the sign POST between its floors.
 
     The machine's speed drifts within seconds, so each page is divided by the floor measured
-    just before it, not by one floor per round. The page order rotates from round to round.
+    just before it, not by one floor per round. The order rotates from round to round.
     """
-    floor, pages = targets[0], targets[1:]
+    floor, pages = targets[0], [t for t in targets[1:] if not t.form]
+    units = pages + (["sign"] if SIGN in targets else [])
     rounds = []
     for index in range(args.rounds):
-        shift = index % len(pages)
-        order = pages[shift:] + pages[:shift]
-        step(f"Round {index + 1}/{args.rounds}: " + ", ".join(t.name for t in order))
+        shift = index % len(units)
+        order = units[shift:] + units[:shift]
+        names = ("floor-form/sign/floor-insert" if u == "sign" else u.name for u in order)
+        step(f"Round {index + 1}/{args.rounds}: " + ", ".join(names))
         results = {}
-        for target in order:
+        for unit in order:
+            if unit == "sign":
+                results |= run_sign(wrk, args, base, ledger, index)
+                continue
             floor_run = run_wrk(wrk, args, base, floor, args.floor_duration, nonce="")
             nonce = f"r{index}{secrets.token_hex(3)}"
-            run = run_wrk(wrk, args, base, target, args.duration, nonce)
+            run = run_wrk(wrk, args, base, unit, args.duration, nonce)
             run["floor"] = floor_run
-            run["ratio"] = run["rps"] / floor_run["rps"] if floor_run["rps"] else None
-            results[target.name] = run
-            print(
-                f"    {target.name:<16} {run['rps']:8.1f} req/s  p50 {ms(run['p50_ms'])} ms"
-                f"  p95 {ms(run['p95_ms'])} ms  p99 {ms(run['p99_ms'])} ms"
-                f"  errors {run['errors']}  (floor {floor_run['rps']:.0f} req/s,"
-                f" ratio {ratio(run['ratio'])})",
-                flush=True,
-            )
+            run["ratio"] = divide(run["rps"], floor_run["rps"])
+            results[unit.name] = run
+            print_run(unit, run, f"floor {floor_run['rps']:.0f} req/s")
         rounds.append(results)
     return rounds
+
+
+def run_sign(wrk, args, base, ledger, index):
+    """floor-form, sign, floor-insert back to back; then count what the sign run stored.
+
+    The ledger is read once the server is idle (run_wrk settles), so every request sent has
+    been handled: the pending signatures must equal the 302 answers wrk counted.
+    """
+    runs = {}
+    for target in SIGN_TARGETS:
+        duration = args.duration if target is SIGN else args.floor_duration
+        runs[target.name] = run_wrk(
+            wrk, args, base, target, duration, nonce=f"r{index}{secrets.token_hex(3)}"
+        )
+        if target is SIGN:
+            runs[target.name]["ledger"] = ledger.count()
+            ledger.clear()
+    form, sign, insert = (runs[t.name] for t in SIGN_TARGETS)
+    sign["ratio"] = divide(sign["rps"], form["rps"])
+    sign["ratio_insert"] = divide(sign["rps"], insert["rps"])
+    sign["lost"] = abs(sign["ledger"]["pending"] - sign["accepted"])
+    form["ratio"] = divide(form["rps"], insert["rps"])
+    insert["ratio"] = None
+    for target in SIGN_TARGETS:
+        print_run(target, runs[target.name])
+    ledger_counts = sign["ledger"]
+    print(
+        f"    {'':<16} 302 answers {sign['accepted']}, new pending signatures "
+        f"{ledger_counts['pending']}, outbox rows {ledger_counts['outbox']}, "
+        f"queued tasks {ledger_counts['queued']}",
+        flush=True,
+    )
+    return runs
+
+
+def divide(value, by):
+    return value / by if by else None
+
+
+def print_run(target, run, note=""):
+    print(
+        f"    {target.name:<16} {run['rps']:8.1f} req/s  p50 {ms(run['p50_ms'])} ms"
+        f"  p95 {ms(run['p95_ms'])} ms  p99 {ms(run['p99_ms'])} ms"
+        f"  errors {run['errors']}  ({note + ', ' if note else ''}ratio {ratio(run['ratio'])})",
+        flush=True,
+    )
+
+
+def run_exports(env, export_rows):
+    """Time the admin's CSV export per size, each in a process of its own (own peak RSS)."""
+    exports = []
+    for rows in export_rows:
+        step(f"Exporting {rows:,} signatures as CSV (admin view, streamed to nowhere)")
+        output = manage(env, "bench_export", str(rows), timeout=600)
+        exports.append(json.loads(output.strip().splitlines()[-1]))
+        result = exports[-1]
+        print(
+            f"    {result['rows']:,} rows in {result['seconds']:.1f} s, "
+            f"peak RSS {result['peak_kb'] / 1024:.0f} MB",
+            flush=True,
+        )
+    return exports
 
 
 def summarise(rounds, targets):
@@ -471,7 +759,9 @@ def summarise(rounds, targets):
     rows = {}
     for target in targets:
         if target.name == "floor":
-            runs = [run["floor"] for results in rounds for run in results.values()]
+            runs = [
+                run["floor"] for results in rounds for run in results.values() if "floor" in run
+            ]
         else:
             runs = [results[target.name] for results in rounds]
         row = {
@@ -479,14 +769,20 @@ def summarise(rounds, targets):
             for key in ("rps", "p50_ms", "p95_ms", "p99_ms")
         }
         row["errors"] = sum(run["errors"] for run in runs)
-        ratios = [run.get("ratio", 1.0) for run in runs]
-        ratios = [value for value in ratios if value is not None]
-        row["ratio"] = statistics.median(ratios) if ratios else None
+        row["ratio"] = median_ratio(run.get("ratio", 1.0) for run in runs)
+        if target is SIGN:
+            row["ratio_insert"] = median_ratio(run["ratio_insert"] for run in runs)
+            row["lost"] = sum(run["lost"] for run in runs)
         row["target"] = target
         goals = [goal for goal in GOALS if goal.target == target.name]
         row["goals"] = [(goal, goal.check(row) and row["errors"] == 0) for goal in goals]
         rows[target.name] = row
     return rows
+
+
+def median_ratio(values):
+    values = [value for value in values if value is not None]
+    return statistics.median(values) if values else None
 
 
 def ratio(value):
@@ -497,30 +793,91 @@ def ms(value):
     return "no answer" if math.isinf(value) else f"{value:.1f}"
 
 
-def render_table(rows, preflight):
+def render_table(rows, preflight, targets):
+    """The results table of ``targets`` (the pages, or the sign POST and its floors)."""
+    heading = "ratio" if targets is SIGN_TARGETS else "ratio to floor"
     lines = [
-        "| Target | Path | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to floor "
+        f"| Target | Path | req/s | p50 ms | p95 ms | p99 ms | errors | {heading} "
         "| Goal | Result |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for row in rows.values():
+    names = {target.name for target in targets}
+    for row in (rows[t.name] for t in targets if t.name in rows):
         target = row["target"]
         goal_text = "; ".join(goal.text for goal, _ in row["goals"]) or "—"
         result = "; ".join("PASS" if ok else "**FAIL**" for _, ok in row["goals"]) or "—"
         path = target.path + ("?nocache=…" if target.unique_query else "")
+        method = "POST " if target.form else ""
         lines.append(
-            f"| {target.name} | `{path}` | {row['rps']:.0f} | {ms(row['p50_ms'])} "
+            f"| {target.name} | {method}`{path}` | {row['rps']:.0f} | {ms(row['p50_ms'])} "
             f"| {ms(row['p95_ms'])} | {ms(row['p99_ms'])} | {row['errors']} "
             f"| {ratio(row['ratio'])} | {goal_text} | {result} |"
         )
     for goal in GOALS:
-        if goal.target not in rows:
+        if goal.target in names and goal.target not in rows:
             status = preflight.get(goal.target, {}).get("status")
             lines.append(
                 f"| {goal.target} | — | — | — | — | — | — | — | {goal.text} "
                 f"| **FAIL** (not measured: HTTP {status}) |"
             )
     return "\n".join(lines)
+
+
+def render_ledger(rounds):
+    """Per round: what wrk saw accepted and what the sign run left in the DB and the broker."""
+    out = [
+        "| Round | 302 answers (wrk) | new pending signatures | outbox rows "
+        "| tasks in the broker queue | requests sent / answered | Result |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for index, results in enumerate(rounds, 1):
+        run = results.get(SIGN.name)
+        if run is None:
+            continue
+        counts = run["ledger"]
+        same = counts["pending"] == run["accepted"]
+        out.append(
+            f"| {index} | {run['accepted']} | {counts['pending']} | {counts['outbox']} "
+            f"| {counts['queued']} | {run['sent']} / {run['received']} "
+            f"| {'equal' if same else '**DIFFERENT**'} |"
+        )
+    return "\n".join(out)
+
+
+def render_exports(exports):
+    out = [
+        "| Signatures | CSV MB | Time s | rows/s | First bytes after s "
+        "| RSS before MB | Peak RSS MB | Growth MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in exports:
+        rows = f"{result['rows']:,}"
+        if result["rows"] != result["expected_rows"]:
+            rows += f" (**of {result['expected_rows']:,}**)"
+        out.append(
+            f"| {rows} | {result['bytes'] / 2**20:.1f} | {result['seconds']:.1f} "
+            f"| {result['rows'] / result['seconds']:,.0f} | {result['first_chunk_seconds']:.2f} "
+            f"| {mb(result['rss_before_kb'])} | {mb(result['peak_kb'])} "
+            f"| {mb(result['peak_kb'] - result['rss_before_kb'])} |"
+        )
+    return "\n".join(out)
+
+
+def mb(kilobytes):
+    return f"{kilobytes / 1024:.1f}"
+
+
+def flat_memory(exports):
+    """(text, ok): the biggest export's peak RSS against the smallest's."""
+    small, big = exports[0], exports[-1]
+    limit = small["peak_kb"] * FLAT_MEMORY_FACTOR
+    ok = big["peak_kb"] <= limit and all(r["rows"] == r["expected_rows"] for r in exports)
+    text = (
+        f"the {big['rows']:,}-row export peaked at {mb(big['peak_kb'])} MB, the "
+        f"{small['rows']:,}-row one at {mb(small['peak_kb'])} MB "
+        f"(goal: at most {FLAT_MEMORY_FACTOR} times that, {mb(limit)} MB)"
+    )
+    return text, ok
 
 
 def machine_info():
@@ -554,7 +911,7 @@ def wrk_version():
     return (result.stdout + result.stderr).splitlines()[0].split(" Copyright")[0]
 
 
-def render_report(args, versions, port, preflight, profile, rounds, rows, elapsed):
+def render_report(args, versions, port, preflight, profile, rounds, rows, exports, elapsed):
     machine = machine_info()
     now = datetime.datetime.now().astimezone()
     gunicorn_line = " ".join(gunicorn_command(args, port)[2:])
@@ -566,13 +923,15 @@ def render_report(args, versions, port, preflight, profile, rounds, rows, elapse
         "",
         "## Results (medians over the rounds)",
         "",
-        render_table(rows, preflight),
+        render_table(rows, preflight, TARGETS),
         "",
         "`ratio to floor`: the median over rounds of (page req/s ÷ req/s of the floor run "
         "just before it). "
         "`errors`: non-2xx responses plus socket errors, summed over all rounds; "
         "a goal passes only with zero errors.",
         "",
+        *render_signing(rows, preflight, rounds),
+        *render_export_section(exports),
         "## Setup",
         "",
         f"- Machine: {machine['cpu']}, nproc {machine['nproc']}, {machine['memory']} RAM, "
@@ -583,51 +942,120 @@ def render_report(args, versions, port, preflight, profile, rounds, rows, elapse
         f"Redis {versions['redis']}, {wrk_version()}",
         f"- gunicorn: `{gunicorn_line}` (gthread: {args.workers} workers of "
         f"{args.worker_threads} threads, each thread holding one keep-alive connection)",
-        "- Settings: `bench.settings` (= `config.settings` + the floor view), PRODUCTION=true, "
+        "- Settings: `bench.settings` (= `config.settings` + the floor views), PRODUCTION=true, "
         "DEBUG off, generated SECRET_KEY, Redis page cache with a fresh key prefix per run, "
-        "manifest static files; requests carry `X-Forwarded-Proto: https` like behind the "
-        "TLS proxy.",
+        "manifest static files, persistent DB connections (`CONN_MAX_AGE` 60); requests "
+        "carry `X-Forwarded-Proto: https` like behind the TLS proxy.",
+        f"- Celery: broker in Redis, not eager, queue `{BROKER_QUEUE}` (no worker: the "
+        "broker only receives; purged after each sign run); sign rate limits raised to "
+        + ", ".join(f"`{name}={value}`" for name, value in SIGN_RATES.items())
+        + " (still checked on every POST, never hit).",
         f"- wrk: `--threads {args.threads} --connections {args.connections} --timeout 5s` ("
         + ", ".join(f"{t.name}: {t.connections} connections" for t in TARGETS if t.connections)
         + f"); each page runs {args.duration} s right after a {args.floor_duration} s floor run; "
-        f"{args.warmup} s warm-up per target; page order rotated each round; all on loopback.",
+        f"sign runs {args.duration} s between floor-form and floor-insert "
+        f"({args.floor_duration} s each), every POST run then waits {DRAIN_SECONDS} s for "
+        f"its last answers (`bench/wrk_post.lua`); {args.warmup} s warm-up per target; "
+        "order rotated each round; all on loopback.",
         "- Server, database and wrk share the same CPUs.",
         "",
+        *render_pages(preflight, profile),
+        *render_raw(rounds),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def render_signing(rows, preflight, rounds):
+    sign = rows.get(SIGN.name)
+    out = [
+        "## Signing (POST, medians over the rounds)",
+        "",
+        render_table(rows, preflight, SIGN_TARGETS),
+        "",
+        "`ratio`: for sign, the median over rounds of (sign req/s ÷ req/s of the floor-form "
+        "run just before it); for floor-form, ÷ the floor-insert run of the same round. "
+        "Every POST carries a real CSRF cookie and token (from the sign page), the sign "
+        "form's fields and a new email address; sign counts only a 302 to "
+        f"`{SIGN_SENT}` as success (not followed), the floors a 2xx.",
+        "",
+    ]
+    if sign is None:
+        return out
+    out += [
+        f"sign ÷ floor-insert (the run just after it): {ratio(sign['ratio_insert'])}.",
+        "",
+        "Zero lost signatures: after each sign run (the server idle again) the database "
+        "must hold exactly one new pending signature per 302 answer wrk counted.",
+        "",
+        render_ledger(rounds),
+        "",
+    ]
+    return out
+
+
+def render_export_section(exports):
+    if not exports:
+        return []
+    text, ok = flat_memory(exports)
+    return [
+        "## Export (streaming CSV of confirmed signatures)",
+        "",
+        "The admin's export view (`petitions.staff.export_signatures`) through Django's test "
+        "client, logged in as a superuser, one process per size; the streamed chunks are "
+        "counted and dropped. Peak RSS is the process's VmHWM, reset just before the request.",
+        "",
+        render_exports(exports),
+        "",
+        f"Flat memory: {text}: {'PASS' if ok else '**FAIL**'}.",
+        "",
+    ]
+
+
+def render_pages(preflight, profile):
+    out = [
         "## Pages",
         "",
         "| Target | What | Size (bytes) | SQL queries cold / warm "
-        "| Cold / warm render ms (1 request, in-process) |",
+        "| Cold / warm ms (1 request, in-process) |",
         "|---|---|---:|---:|---:|",
     ]
-    for target in TARGETS:
+    for target in TARGETS + SIGN_TARGETS:
         check = preflight[target.name]
-        pages = profile.get(target.path, {})
+        key = f"POST {target.path}" if target.form else target.path
+        pages = profile.get(key, {})
         cold, warm = pages.get("cold", {}), pages.get("warm", {})
-        size = check["bytes"] if check["status"] == 200 else f"HTTP {check['status']}"
+        size = check["bytes"] if check["ok"] else f"HTTP {check['status']}"
+        if target.redirect_to and check["ok"]:
+            size = f"302 → `{target.redirect_to}`"
         out.append(
             f"| {target.name} | {target.what} | {size} "
             f"| {cold.get('queries', '?')} / {warm.get('queries', '?')} "
             f"| {cold.get('ms', '?')} / {warm.get('ms', '?')} |"
         )
-    out += [
-        "",
+    return [*out, ""]
+
+
+def render_raw(rounds):
+    out = [
         "## Raw numbers per round",
         "",
-        "In run order. `floor req/s` is the floor run just before the page.",
+        "In run order. For a page, `floor req/s` is the floor run just before it; for the "
+        "POST runs, `ratio` is as in the signing table.",
         "",
-        "| Round | Target | floor req/s | req/s | ratio to floor | p50 ms | p95 ms | p99 ms "
-        "| max ms | requests | errors (floor + page) |",
+        "| Round | Target | floor req/s | req/s | ratio | p50 ms | p95 ms | p99 ms "
+        "| max ms | requests | errors (floor + run) |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for index, results in enumerate(rounds, 1):
         for name, run in results.items():
+            floor = run.get("floor")
             out.append(
-                f"| {index} | {name} | {run['floor']['rps']:.1f} | {run['rps']:.1f} "
-                f"| {ratio(run['ratio'])} | {ms(run['p50_ms'])} | {ms(run['p95_ms'])} "
-                f"| {ms(run['p99_ms'])} | {ms(run['max_ms'])} | {run['requests']} "
-                f"| {run['floor']['errors']} + {run['errors']} |"
+                f"| {index} | {name} | {f'{floor["rps"]:.1f}' if floor else '—'} "
+                f"| {run['rps']:.1f} | {ratio(run['ratio'])} | {ms(run['p50_ms'])} "
+                f"| {ms(run['p95_ms'])} | {ms(run['p99_ms'])} | {ms(run['max_ms'])} "
+                f"| {run['requests']} | {floor['errors'] if floor else 0} + {run['errors']} |"
             )
-    return "\n".join(out) + "\n"
+    return out
 
 
 def load(averages):

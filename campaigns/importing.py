@@ -30,18 +30,7 @@ STATUS_TABLE_FILE = DATA_DIR / "sister_city_status.csv"
 # Korean names of the provinces and of the localities we are sure of.
 KOREAN_NAMES_FILE = DATA_DIR / "korean_place_names.csv"
 
-COLUMNS = (
-    "no",
-    "korean_province",
-    "korean_locality",
-    "country",
-    "partner_city",
-    "agreement_date",
-    "relationship",
-    "campaign_date",
-    "response_date",
-    "response_note",
-)
+COLUMNS = Pairing.TABLE_COLUMNS
 HEADER_LINE = 1
 
 RELATIONSHIPS = {

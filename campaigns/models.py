@@ -74,15 +74,20 @@ class PairingQuerySet(models.QuerySet):
 
     def for_table(self):
         """Everything the status table shows, in two queries (rows + main campaigns)."""
-        return self.select_related(
-            "korean_place__parent", "foreign_place"
-        ).prefetch_related(
-            models.Prefetch(
-                "campaigns",
-                queryset=Campaign.objects.published().only("slug", "pairing_id", "is_main"),
-                to_attr="published_campaigns",
+        return (
+            self.select_related("korean_place__parent", "foreign_place")
+            .prefetch_related(
+                models.Prefetch(
+                    "campaigns",
+                    # The petition is joined for the table's signature column.
+                    queryset=Campaign.objects.published()
+                    .select_related("petition")
+                    .only("slug", "pairing_id", "is_main", "petition__id"),
+                    to_attr="published_campaigns",
+                )
             )
-        ).order_by("foreign_place__country", F("number").asc(nulls_last=True), "pk")
+            .order_by("foreign_place__country", F("number").asc(nulls_last=True), "pk")
+        )
 
     def search(self, text):
         text = (text or "").strip()
@@ -172,8 +177,8 @@ class Pairing(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    # Keys of /status.csv and /status.json: the import format's columns, then status and link.
-    EXPORT_FIELDS = (
+    # Columns of the published table, as import_pairings reads them.
+    TABLE_COLUMNS = (
         "no",
         "korean_province",
         "korean_locality",
@@ -184,9 +189,9 @@ class Pairing(models.Model):
         "campaign_date",
         "response_date",
         "response_note",
-        "status",
-        "campaign_url",
     )
+    # Keys of /status.csv and /status.json: the import format's columns, then status and link.
+    EXPORT_FIELDS = (*TABLE_COLUMNS, "status", "campaign_url")
 
     history = HistoricalRecords()
     objects = PairingQuerySet.as_manager()
@@ -225,7 +230,10 @@ class Pairing(models.Model):
             errors["campaign_date"] = _("Enter the campaign date before a response date.")
         if self.status != self.Status.NO_CAMPAIGN and not self.campaign_date:
             errors.setdefault("campaign_date", _("A campaign status needs a campaign date."))
-        if self.status in (self.Status.RESPONSE_RECEIVED, self.Status.VICTORY) and not self.response_date:
+        if (
+            self.status in (self.Status.RESPONSE_RECEIVED, self.Status.VICTORY)
+            and not self.response_date
+        ):
             errors["response_date"] = _("A response status needs a response date.")
         if errors:
             raise ValidationError(errors)
@@ -308,7 +316,7 @@ class CampaignQuerySet(models.QuerySet):
     def for_page(self):
         """Everything a campaign page shows, in a constant number of queries."""
         return self.select_related(
-            "pairing__korean_place__parent", "pairing__foreign_place"
+            "pairing__korean_place__parent", "pairing__foreign_place", "petition"
         ).prefetch_related(
             models.Prefetch("targets", queryset=Office.objects.with_holders()),
             "messages",
@@ -379,7 +387,9 @@ class Campaign(models.Model):
     def clean(self):
         unknown = set(self.actions or []) - set(self.Action.values)
         if unknown:
-            raise ValidationError({"actions": _("Unknown actions: %s") % ", ".join(sorted(unknown))})
+            raise ValidationError(
+                {"actions": _("Unknown actions: %s") % ", ".join(sorted(unknown))}
+            )
 
     def has_action(self, action):
         return action in (self.actions or [])

@@ -8,8 +8,17 @@ CAMPAIGN_ADMINS = "Campaign admins"
 CAMPAIGN_ADMIN_MODELS = {
     "campaigns": ["centre", "pairing", "campaign", "suggestedmessage"],
     "officials": ["place", "office", "officeholder", "contact"],
+    "petitions": ["petition", "signature", "invalidation"],
 }
 ACTIONS = ("add", "change", "delete", "view")
+# Models where campaign admins get fewer than all four. Deleting a petition would delete its
+# signatures; signatures come from supporters and are only read here (erasure is the
+# superuser's logged GDPR action); an invalidation is reverted (a change), never deleted.
+LIMITED_ACTIONS = {
+    "petition": ("add", "change", "view"),
+    "signature": ("view",),
+    "invalidation": ("add", "change", "view"),
+}
 
 
 def campaign_admin_permissions():
@@ -17,7 +26,7 @@ def campaign_admin_permissions():
         f"{action}_{model}"
         for models in CAMPAIGN_ADMIN_MODELS.values()
         for model in models
-        for action in ACTIONS
+        for action in LIMITED_ACTIONS.get(model, ACTIONS)
     ]
     return Permission.objects.filter(
         content_type__app_label__in=CAMPAIGN_ADMIN_MODELS, codename__in=codenames

@@ -127,6 +127,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "petitions.tasks.expire_pending_signatures",
         "schedule": 3600.0,
     },
+    "comment-moderation-digest": {
+        "task": "comments.tasks.send_moderation_digest",
+        "schedule": 900.0,
+    },
 }
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For. 0 (default):
@@ -135,6 +139,16 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Rate limits, "count/seconds", comma-separated; all must hold.
 PETITION_SIGN_RATES_PER_IP = env.list("PETITION_SIGN_RATES_PER_IP", default=["1/60", "5/300"])
 PETITION_SIGN_RATES_PER_PETITION = env.list("PETITION_SIGN_RATES_PER_PETITION", default=["6000/60"])
+COMMENT_RATES_PER_IP = env.list("COMMENT_RATES_PER_IP", default=["3/60", "20/3600"])
+COMMENT_RATES_PER_EMAIL = env.list("COMMENT_RATES_PER_EMAIL", default=["3/60", "20/3600"])
+# The same text from the same author on the same page within this window is stored once.
+COMMENT_DUPLICATE_WINDOW = datetime.timedelta(
+    hours=env.int("COMMENT_DUPLICATE_WINDOW_HOURS", default=24)
+)
+# Links in comments: a bare "www.example.org" becomes https:// (Django 2028's default).
+URLIZE_ASSUME_HTTPS = True
+# Moderators get a digest email once this many comments were held since the last one (0: never).
+COMMENT_DIGEST_THRESHOLD = env.int("COMMENT_DIGEST_THRESHOLD", default=10)
 
 # Petitions: how long an unconfirmed signature is kept, how often a confirmation may be resent.
 PETITION_PENDING_TTL = datetime.timedelta(hours=env.int("PETITION_PENDING_TTL_HOURS", default=72))

@@ -9,4 +9,7 @@ admin.site.index_title = "Campaign administration"
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("petitions.urls")),
+    path("", include("comments.urls")),
+    path("moderation/", include("comments.moderation_urls")),
 ]

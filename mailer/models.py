@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.headers import check_header_value
@@ -25,8 +25,14 @@ ENQUEUE_GRACE = datetime.timedelta(minutes=2)
 
 
 class OutboxQuerySet(models.QuerySet):
+    def due_now(self, now=None):
+        """Queued rows whose send time has come (what a flush sends)."""
+        now = now or timezone.now()
+        return self.filter(status=OutboxMessage.Status.QUEUED, send_after__lte=now)
+
     def due(self, now=None):
-        """Queued rows whose send time has come and that nobody picked up recently."""
+        """Queued rows whose send time has come and that nobody picked up recently (what the
+        sweeper re-enqueues)."""
         now = now or timezone.now()
         return self.filter(status=OutboxMessage.Status.QUEUED, send_after__lte=now - ENQUEUE_GRACE)
 
@@ -46,9 +52,16 @@ class OutboxMessage(models.Model):
     to_email = models.EmailField(_("to"), max_length=254)
     to_name = models.CharField(_("to (name)"), max_length=200, blank=True)
     reply_to = models.EmailField(_("reply-to"), max_length=254, blank=True)
+    # Empty until rendered when the row was queued from a template (see ``template``).
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
+    # Set by ``queue_template``: the send task renders subject and bodies from the template
+    # prefix, the JSON context (model instances as references) and the language of the
+    # request that queued it, then stores them here and clears ``template``.
+    template = models.CharField(_("template"), max_length=200, blank=True)
+    context = models.JSONField(_("template context"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=20, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     status = models.CharField(
@@ -101,6 +114,27 @@ class OutboxMessage(models.Model):
             status=self.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
         return bool(claimed)
+
+    def render(self):
+        """Render a template-queued row into its subject and bodies and store them.
+
+        Runs in the send task, after the row was claimed. Raises on a template error, a
+        context object that is gone, or a rendered subject that could inject a header.
+        """
+        from .outbox import render_email, thaw_context
+
+        with translation.override(self.language or settings.LANGUAGE_CODE):
+            subject, text, html = render_email(self.template, thaw_context(self.context))
+        check_header_value(subject)
+        self.subject, self.body_text, self.body_html = subject[:300], text, html
+        self.template, self.context = "", {}
+        OutboxMessage.objects.filter(pk=self.pk).update(
+            subject=self.subject,
+            body_text=self.body_text,
+            body_html=self.body_html,
+            template="",
+            context={},
+        )
 
     def build_email(self):
         email = EmailMultiAlternatives(

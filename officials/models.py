@@ -82,11 +82,6 @@ class Place(models.Model):
         return self.country == KOREA
 
     @property
-    def short_name(self):
-        """The locality's own name ('Gangseo-gu'), or the province ('Seoul')."""
-        return self.name
-
-    @property
     def full_name_ko(self):
         if self.parent_id and self.parent.name_ko and self.name_ko:
             return f"{self.parent.name_ko} {self.name_ko}"
@@ -139,7 +134,8 @@ class Office(models.Model):
         return [
             contact
             for contact in self.contacts.all()
-            if contact.kind == kind and (contact.holder_id is None or contact.holder_id == getattr(holder, "pk", None))
+            if contact.kind == kind
+            and (contact.holder_id is None or contact.holder_id == getattr(holder, "pk", None))
         ]
 
 
@@ -151,7 +147,9 @@ class OfficeHolder(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     name_ko = models.CharField(_("name (Korean)"), max_length=200, blank=True)
-    honorific = models.CharField(_("honorific"), max_length=50, blank=True, help_text=_("e.g. The Honorable"))
+    honorific = models.CharField(
+        _("honorific"), max_length=50, blank=True, help_text=_("e.g. The Honorable")
+    )
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True)
 

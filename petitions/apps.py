@@ -1,5 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class PetitionsConfig(AppConfig):
     name = "petitions"
+
+    def ready(self):
+        from campaigns.roles import ensure_roles
+        from core.pagecache import invalidate_pages
+
+        from . import lookup  # noqa: F401 — connects the lookup cache's invalidation receivers
+        from .models import Petition
+
+        # The roles sync first runs after the campaigns app migrates, before this app's
+        # permissions exist: run it again once they do.
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="petitions.ensure_roles")
+        # Campaign pages show the petition's title, text, goal and whether it is open.
+        for signal in (post_save, post_delete):
+            signal.connect(invalidate_pages, sender=Petition, dispatch_uid="pagecache.petition")

@@ -3,8 +3,11 @@
 import datetime
 import itertools
 
+from django.utils import timezone
+
 from campaigns.models import Campaign, Centre, Pairing, SuggestedMessage
 from officials.models import KOREA, Contact, Office, OfficeHolder, Place
+from petitions.models import Invalidation, Petition, Signature
 
 _seq = itertools.count(1)
 
@@ -12,7 +15,9 @@ _seq = itertools.count(1)
 def korean_province(name=None, name_ko=""):
     name = name or f"Province {next(_seq)}"
     place, _ = Place.objects.get_or_create(
-        country=KOREA, name=name, parent=None,
+        country=KOREA,
+        name=name,
+        parent=None,
         defaults={"kind": Place.Kind.PROVINCE, "name_ko": name_ko},
     )
     return place
@@ -22,7 +27,9 @@ def korean_locality(name=None, province=None, name_ko=""):
     province = province or korean_province()
     name = name or f"Locality {next(_seq)}"
     place, _ = Place.objects.get_or_create(
-        country=KOREA, name=name, parent=province,
+        country=KOREA,
+        name=name,
+        parent=province,
         defaults={"kind": Place.Kind.LOCALITY, "name_ko": name_ko},
     )
     return place
@@ -31,7 +38,9 @@ def korean_locality(name=None, province=None, name_ko=""):
 def foreign_place(name=None, country="United Kingdom", name_ko=""):
     name = name or f"Town {next(_seq)}"
     place, _ = Place.objects.get_or_create(
-        country=country, name=name, parent=None,
+        country=country,
+        name=name,
+        parent=None,
         defaults={"kind": Place.Kind.FOREIGN, "name_ko": name_ko},
     )
     return place
@@ -80,3 +89,29 @@ def centre(scope=Centre.Scope.NON_US, title="Sister City Campaign Center", intro
         scope=scope, defaults={"title": title, "intro": intro}
     )
     return centre
+
+
+def petition(campaign_=None, **fields):
+    fields.setdefault("title", "Suspend the sister city relationship")
+    fields.setdefault("text", "We ask you to suspend the relationship until an apology is made.")
+    return Petition.objects.create(campaign=campaign_ or campaign(), **fields)
+
+
+def signature(petition_, email=None, **fields):
+    """A signature (pending unless ``status`` says otherwise; confirmed ones get a date)."""
+    fields.setdefault("name", "Jane Doe")
+    fields.setdefault("country", "GB")
+    if fields.get("status") == Signature.Status.CONFIRMED:
+        fields.setdefault("confirmed_at", fields.get("created_at") or timezone.now())
+    return Signature.objects.create(
+        petition=petition_, email=email or f"signer{next(_seq)}@example.invalid", **fields
+    )
+
+
+def invalidation(petition_, created_by, reason="Bulk signatures from one source", **criteria):
+    """An invalidation of ``petition_``'s signatures matching ``criteria``, applied."""
+    invalidation = Invalidation.objects.create(
+        petition=petition_, created_by=created_by, reason=reason, criteria=criteria
+    )
+    invalidation.apply()
+    return invalidation

@@ -114,6 +114,19 @@ class TestCampaignAdminsGroup:
             for model in names
             for action in ("add", "change", "delete", "view")
         }
+        # Petitions: no deleting petitions, signatures read-only, invalidations reverted.
+        expected |= {
+            ("petitions", codename)
+            for codename in [
+                "add_petition",
+                "change_petition",
+                "view_petition",
+                "view_signature",
+                "add_invalidation",
+                "change_invalidation",
+                "view_invalidation",
+            ]
+        }
         assert granted == expected
 
 

@@ -5,8 +5,12 @@ first with ``load_demo`` when that command exists; synthetic pairings make up th
 ~30 countries weighted like Korea's real partnerships, ~200 Korean localities across the
 17 provinces, about a fifth of them campaigning or answered, some with a campaign page.
 
+Then the petitions (``bench.petitions``): the demo campaign gets an open petition to sign,
+and each ``--export-rows`` size a petition with that many confirmed signatures to export.
+
 Idempotent: a database that already holds exactly the wanted data is left alone; anything
-else in the places/pairings/campaigns tables is truncated and generated again.
+else in the places/pairings/campaigns tables is truncated and generated again (which empties
+the petitions too: they hang off the campaigns).
 """
 
 import datetime
@@ -18,6 +22,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from bench.petitions import ensure_export_petition, ensure_sign_petition
 from campaigns.models import Campaign, Centre, Pairing
 from officials.models import KOREA, Place
 
@@ -90,14 +95,28 @@ class Command(BaseCommand):
         parser.add_argument("--pairings", type=int, default=10_000)
         parser.add_argument("--seed", type=int, default=2017, help="Random seed (same data).")
         parser.add_argument("--force", action="store_true", help="Reseed even if it looks right.")
+        parser.add_argument(
+            "--export-rows",
+            type=int,
+            nargs="*",
+            default=[],
+            help="Sizes of the export petitions to keep (e.g. 100000 1000000).",
+        )
 
-    def handle(self, *args, pairings, seed, force, **options):
+    def handle(self, *args, pairings, seed, force, export_rows, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark seeds PostgreSQL only (TRUNCATE ... CASCADE).")
         has_demo = "load_demo" in get_commands()
         if not force and self.is_seeded(pairings, has_demo):
-            self.stdout.write(f"Already seeded: {pairings} pairings; nothing to do.")
-            return
+            self.stdout.write(f"Already seeded: {pairings} pairings.")
+        else:
+            self.seed_pairings(pairings, seed, has_demo)
+        if ensure_sign_petition(DEMO_CAMPAIGN_SLUG) is None:
+            self.stdout.write(self.style.WARNING("No demo campaign: nothing to sign."))
+        for rows in export_rows:
+            ensure_export_petition(rows, self.stdout)
+
+    def seed_pairings(self, pairings, seed, has_demo):
         started = time.monotonic()
         self.truncate()
         if has_demo:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns import demo, importing
 from campaigns.models import Campaign, Centre, Pairing, SuggestedMessage
+from core.signals import demo_loaded
 from officials.models import Contact, Office, OfficeHolder, Place
 
 COUNTED_MODELS = (Centre, Place, Pairing, Office, OfficeHolder, Contact, Campaign, SuggestedMessage)
@@ -46,6 +47,10 @@ class Command(BaseCommand):
                 _("%(label)s: %(new)d new, %(total)d in all")
                 % {"label": label, "new": after[label] - before[label], "total": after[label]}
             )
+        # Other apps' demo data (e.g. the seed comments), without campaigns importing them.
+        for _receiver, summary in demo_loaded.send(sender=self.__class__):
+            if summary:
+                self.stdout.write(str(summary))
         if no_staff:
             return
         user, password = demo.reset_demo_admin()
