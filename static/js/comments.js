@@ -10,14 +10,6 @@
     return;
   }
 
-  function answerOf(response) {
-    var type = response.headers.get("Content-Type") || "";
-    if (type.indexOf("application/json") === -1) {
-      throw new Error("not an in-place answer"); // e.g. a CSRF failure page
-    }
-    return response.json();
-  }
-
   function replyTo(form, id, name) {
     var parent = form.querySelector("input[name='parent']");
     var replying = form.querySelector("[data-replying]");
@@ -67,41 +59,21 @@
       }
     });
 
-    // Delegated: the form is replaced by every answer.
-    area.addEventListener("submit", function (event) {
-      var form = event.target;
-      if (!form.matches("[data-comment-form]")) {
-        return;
+    window.sisterCity.postInPlace(area, "[data-comment-form]", function (answer) {
+      area.innerHTML = answer.html;
+      var fresh = area.querySelector("[data-comment-form]");
+      var parent = fresh && fresh.querySelector("input[name='parent']");
+      var cancel = fresh && fresh.querySelector("[data-cancel-reply]");
+      if (parent && cancel) {
+        cancel.hidden = !parent.value; // a reply with errors: still cancellable
       }
-      event.preventDefault();
-      var button = form.querySelector("button[type='submit']");
-      button.disabled = true;
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        credentials: "same-origin",
-        headers: { "X-Requested-With": "fetch", Accept: "application/json" },
-      })
-        .then(answerOf)
-        .then(function (answer) {
-          area.innerHTML = answer.html;
-          var fresh = area.querySelector("[data-comment-form]");
-          var parent = fresh && fresh.querySelector("input[name='parent']");
-          var cancel = fresh && fresh.querySelector("[data-cancel-reply]");
-          if (parent && cancel) {
-            cancel.hidden = !parent.value; // a reply with errors: still cancellable
-          }
-          if (answer.comment) {
-            insert(discussion, answer.comment);
-          }
-          var target = area.querySelector(".notice, [aria-invalid='true']");
-          if (target) {
-            target.focus();
-          }
-        })
-        .catch(function () {
-          form.submit();
-        });
+      if (answer.comment) {
+        insert(discussion, answer.comment);
+      }
+      var target = area.querySelector(".notice, [aria-invalid='true']");
+      if (target) {
+        target.focus();
+      }
     });
   });
 })();

@@ -9,15 +9,6 @@
     return;
   }
 
-  function answerOf(response) {
-    var type = response.headers.get("Content-Type") || "";
-    if (type.indexOf("application/json") === -1) {
-      // e.g. a CSRF failure page: let the browser show it
-      throw new Error("not an in-place answer");
-    }
-    return response.json();
-  }
-
   function show(section, area, answer) {
     var status = section.querySelector("[data-sign-status]");
     area.innerHTML = answer.html;
@@ -32,28 +23,8 @@
 
   document.querySelectorAll("[data-sign-area]").forEach(function (area) {
     var section = area.closest(".petition");
-    // Delegated: the form is replaced after an answer with errors.
-    area.addEventListener("submit", function (event) {
-      var form = event.target;
-      if (!form.matches("[data-sign-form]")) {
-        return;
-      }
-      event.preventDefault();
-      var button = form.querySelector("button[type='submit']");
-      button.disabled = true;
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        credentials: "same-origin",
-        headers: { "X-Requested-With": "fetch", Accept: "application/json" },
-      })
-        .then(answerOf)
-        .then(function (answer) {
-          show(section, area, answer);
-        })
-        .catch(function () {
-          form.submit();
-        });
+    window.sisterCity.postInPlace(area, "[data-sign-form]", function (answer) {
+      show(section, area, answer);
     });
   });
 })();
