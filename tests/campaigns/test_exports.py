@@ -191,3 +191,15 @@ class TestJson:
         response = client.get(JSON_URL)
         assert "윌로비시" in response.content.decode("utf-8")
         assert response.json()[0]["korean_province"] == "서울"
+
+    def test_it_is_served_from_the_page_cache_until_the_table_changes(
+        self, client, rows, django_assert_num_queries, django_capture_on_commit_callbacks
+    ):
+        first = client.get(JSON_URL).json()
+        with django_assert_num_queries(0):
+            assert client.get(JSON_URL).json() == first
+        with django_capture_on_commit_callbacks(execute=True):
+            london = Pairing.objects.get(foreign_place__name="London")
+            london.response_note = "Changed"
+            london.save()
+        assert client.get(JSON_URL).json()[0]["response_note"] == "Changed"
