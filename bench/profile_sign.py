@@ -31,7 +31,7 @@ from bench.run import (  # noqa: E402
     SIGN_FORM,
     SIGN_FORM_HONEYPOT,
     SIGN_PAGE,
-    SIGN_RATES,
+    django_env,
 )
 
 EMAIL_DOMAIN = "profile.sign.bench.example.org"
@@ -39,20 +39,7 @@ FLOOR_FORM = "/bench/floor/form"
 
 
 def configure(args):
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        PRODUCTION="true",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        CACHE_KEY_PREFIX=f"bench-profile-sign-{secrets.token_hex(4)}",
-        CELERY_BROKER_URL=args.redis_url,
-        CELERY_TASK_ALWAYS_EAGER="false",
-        LOG_LEVEL="WARNING",
-        **SIGN_RATES,
-    )
+    os.environ.update(django_env(args), LOG_LEVEL="WARNING")
     import django
 
     django.setup()

@@ -344,8 +344,8 @@ def django_env(args):
         REDIS_URL=args.redis_url,
         # A fresh prefix per run: no page cached by an earlier run (or seed) is served.
         CACHE_KEY_PREFIX=f"bench-{secrets.token_hex(4)}",
-        # A real broker: each signature's mail task is enqueued in Redis (no worker runs;
-        # SignLedger counts the queue and purges it).
+        # A real broker: the outbox's debounced flush task is enqueued in Redis (no worker
+        # runs; SignLedger counts the queue and purges it).
         CELERY_BROKER_URL=args.redis_url,
         CELERY_TASK_ALWAYS_EAGER="false",
         **SIGN_RATES,
