@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "petitions",
     "comments",
     "mailer",
+    "outreach",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,17 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Right-hand side of the Message-IDs the outbox generates.
 MAIL_MESSAGE_ID_DOMAIN = env.str("MAIL_MESSAGE_ID_DOMAIN", default="sistercity.localhost")
+# Replies to outreach go to reply+<token>@OUTREACH_REPLY_DOMAIN (empty: no per-message
+# Reply-To; replies then match by In-Reply-To/References only).
+OUTREACH_REPLY_DOMAIN = env.str("OUTREACH_REPLY_DOMAIN", default="")
+# How outreach templates sign ({{ sender_name }}).
+OUTREACH_SENDER_NAME = env.str("OUTREACH_SENDER_NAME", default="The Sister City Campaign")
+# Per recipient domain, for the categories below: officials' small mail servers must not see
+# a burst from us. "count/seconds", all must hold; over it, a row waits for the window.
+OUTBOX_DOMAIN_RATES = env.list("OUTBOX_DOMAIN_RATES", default=["30/60", "300/3600"])
+OUTBOX_THROTTLED_CATEGORIES = env.list(
+    "OUTBOX_THROTTLED_CATEGORIES", default=["outreach", "petition-delivery"]
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -18,8 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.headers import check_header_value
 
+# A flush claims rows in batches; claims older than this (worker killed, or just slow) go
+# back to the queue. Safe: a row moves on from CLAIMED only under its own claim token.
+CLAIM_LEASE = datetime.timedelta(minutes=2)
 # Rows stuck in SENDING longer than this were interrupted (worker killed mid-send).
-SENDING_LEASE = datetime.timedelta(minutes=10)
+SENDING_LEASE = datetime.timedelta(minutes=5)
 # Rows still QUEUED after this were probably never handed to the broker.
 ENQUEUE_GRACE = datetime.timedelta(minutes=2)
 
@@ -40,10 +43,39 @@ class OutboxQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - SENDING_LEASE)
 
+    def stale_claims(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=OutboxMessage.Status.CLAIMED, claimed_at__lt=now - CLAIM_LEASE)
+
+    def release_claims(self):
+        """Give claimed-but-untried rows back to the queue (no email was tried for them)."""
+        return self.filter(status=OutboxMessage.Status.CLAIMED).update(
+            status=OutboxMessage.Status.QUEUED, claim_token="", attempts=F("attempts") - 1
+        )
+
+
+class DeliveryStatus(models.TextChoices):
+    """What the ESP reported last (anymail's normalised event types that matter here)."""
+
+    DELIVERED = "delivered", _("Delivered")
+    DEFERRED = "deferred", _("Deferred")
+    BOUNCED = "bounced", _("Bounced")
+    REJECTED = "rejected", _("Rejected")
+    COMPLAINED = "complained", _("Complained")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    FAILED = "failed", _("Failed")
+
 
 class OutboxMessage(models.Model):
+    DeliveryStatus = DeliveryStatus
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        # Taken by a flush batch, not tried yet: safe to give back to the queue.
+        CLAIMED = "claimed", _("Claimed")
+        # Handed to the mail server right now: if interrupted, it may or may not have left.
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -64,6 +96,17 @@ class OutboxMessage(models.Model):
     language = models.CharField(_("language"), max_length=20, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    # Secret per row: replies to reply+<token>@OUTREACH_REPLY_DOMAIN are matched by it.
+    reply_token = models.CharField(_("reply token"), max_length=32, unique=True)
+    claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
+    # Delivery tracking (ESP webhooks): the ESP's own id and the latest event.
+    esp_message_id = models.CharField(_("ESP message id"), max_length=255, blank=True)
+    delivery_status = models.CharField(
+        _("delivery status"), max_length=20, choices=DeliveryStatus.choices, blank=True
+    )
+    delivery_detail = models.CharField(_("delivery detail"), max_length=500, blank=True)
+    delivery_updated_at = models.DateTimeField(_("delivery updated"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -86,6 +129,11 @@ class OutboxMessage(models.Model):
                 name="outbox_queued_send_after_idx",
             ),
             models.Index(fields=["to_email"], name="outbox_to_email_idx"),
+            models.Index(
+                fields=["esp_message_id"],
+                condition=~Q(esp_message_id=""),
+                name="outbox_esp_message_id_idx",
+            ),
         ]
 
     def __str__(self):
@@ -96,6 +144,8 @@ class OutboxMessage(models.Model):
             self.message_id = make_msgid(
                 idstring=secrets.token_hex(8), domain=settings.MAIL_MESSAGE_ID_DOMAIN
             )
+        if not self.reply_token:
+            self.reply_token = secrets.token_hex(12)
         for value in (self.to_name, self.subject, self.reply_to, *self.headers.values()):
             check_header_value(value)
         super().save(*args, **kwargs)
@@ -108,12 +158,40 @@ class OutboxMessage(models.Model):
             return str(Address(display_name=self.to_name, addr_spec=self.to_email))
         return self.to_email
 
+    @property
+    def reply_address(self):
+        """``reply+<token>@OUTREACH_REPLY_DOMAIN``, or "" when inbound mail is not set up."""
+        if not settings.OUTREACH_REPLY_DOMAIN:
+            return ""
+        return f"reply+{self.reply_token}@{settings.OUTREACH_REPLY_DOMAIN}"
+
+    @property
+    def recipient_domain(self):
+        return self.to_email.rpartition("@")[2].lower()
+
     def claim(self):
         """Move QUEUED → SENDING atomically; False when another worker got it first."""
         claimed = OutboxMessage.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
             status=self.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
         return bool(claimed)
+
+    def start_sending(self):
+        """Move a row claimed by a flush batch to SENDING, under that batch's claim token.
+
+        False when the claim was released meanwhile (stale lease, worker restart): then
+        another flush owns the row and this one must not send it.
+        """
+        started = OutboxMessage.objects.filter(
+            pk=self.pk, status=self.Status.CLAIMED, claim_token=self.claim_token
+        ).update(status=self.Status.SENDING, claimed_at=timezone.now())
+        return bool(started)
+
+    def postpone(self, until):
+        """Hand a row back untried (throttled): the attempt it was claimed with is not counted."""
+        OutboxMessage.objects.filter(pk=self.pk, status=self.Status.SENDING).update(
+            status=self.Status.QUEUED, send_after=until, attempts=F("attempts") - 1
+        )
 
     def render(self):
         """Render a template-queued row into its subject and bodies and store them.
@@ -145,13 +223,19 @@ class OutboxMessage(models.Model):
             reply_to=[self.reply_to] if self.reply_to else None,
             headers={"Message-ID": self.message_id, **self.headers},
         )
+        # Read by django-anymail backends (ignored by SMTP/console): tracking events carry
+        # it back, so a webhook finds the row even before the ESP's id is stored.
+        email.metadata = {"outbox_id": str(self.pk)}
         if self.body_html:
             email.attach_alternative(self.body_html, "text/html")
         return email
 
-    def mark_sent(self):
+    def mark_sent(self, esp_message_id=""):
         OutboxMessage.objects.filter(pk=self.pk, status=self.Status.SENDING).update(
-            status=self.Status.SENT, sent_at=timezone.now(), last_error=""
+            status=self.Status.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+            esp_message_id=esp_message_id[:255],
         )
 
     def release(self, error, retry_at):
@@ -164,3 +248,29 @@ class OutboxMessage(models.Model):
         OutboxMessage.objects.filter(pk=self.pk).exclude(status=self.Status.SENT).update(
             status=self.Status.FAILED, last_error=str(error)[:2000]
         )
+
+
+class DeliveryEvent(models.Model):
+    """One tracking event from the ESP (django-anymail webhook), kept once per event id."""
+
+    message = models.ForeignKey(
+        OutboxMessage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("message"),
+    )
+    event_id = models.CharField(_("ESP event id"), max_length=255, unique=True)
+    event_type = models.CharField(_("type"), max_length=20)
+    esp_message_id = models.CharField(_("ESP message id"), max_length=255, blank=True)
+    occurred_at = models.DateTimeField(_("occurred"))
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery event")
+        ordering = ["-occurred_at"]
+
+    def __str__(self):
+        return f"{self.event_type} {self.esp_message_id}"

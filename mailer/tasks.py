@@ -1,11 +1,16 @@
 import datetime
 import logging
+import secrets
 import smtplib
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from core import ratelimit
 
 from .models import OutboxMessage
 from .outbox import forget_kick, kick
@@ -73,8 +78,8 @@ def flush_outbox():
     sent = 0
     while batch := _claim_batch():
         for message in batch:
-            deliver(message)
-        sent += len(batch)
+            if message.start_sending():
+                sent += deliver(message)
     forget_kick()
     if OutboxMessage.objects.due_now().exists():
         kick()
@@ -82,9 +87,15 @@ def flush_outbox():
 
 
 def _claim_batch():
-    """Claim up to ``FLUSH_BATCH`` due rows (QUEUED → SENDING) and return them."""
+    """Claim up to ``FLUSH_BATCH`` due rows (QUEUED → CLAIMED) and return them.
+
+    Each row then moves to SENDING on its own just before it is handed to the mail server,
+    so a worker killed mid-batch strands one ambiguous row, not the batch: the claimed ones
+    go back to the queue (``release_claims`` at worker start, or the sweeper).
+    """
     skip_locked = connection.features.has_select_for_update_skip_locked
     now = timezone.now()
+    token = secrets.token_hex(8)
     with transaction.atomic():
         pks = list(
             OutboxMessage.objects.due_now(now)
@@ -95,22 +106,43 @@ def _claim_batch():
         if not pks:
             return []
         OutboxMessage.objects.filter(pk__in=pks).update(
-            status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=OutboxMessage.Status.CLAIMED,
+            claimed_at=now,
+            claim_token=token,
+            attempts=F("attempts") + 1,
         )
     return list(OutboxMessage.objects.filter(pk__in=pks).order_by("send_after"))
 
 
+def throttled_until(message):
+    """When a row to a throttled domain is over ``OUTBOX_DOMAIN_RATES``: the time to retry."""
+    if message.category not in settings.OUTBOX_THROTTLED_CATEGORIES:
+        return None
+    rates = ratelimit.Rate.parse_list(settings.OUTBOX_DOMAIN_RATES)
+    if not rates or ratelimit.hit("outbox-domain", message.recipient_domain, rates):
+        return None
+    return timezone.now() + datetime.timedelta(seconds=min(rate.seconds for rate in rates))
+
+
 def deliver(message):
-    """Render (if queued from a template) and send a claimed row; retry, fail or mark sent."""
+    """Render (if queued from a template) and send a row in SENDING; retry, fail or mark sent.
+
+    Returns 1 when the mail left, else 0.
+    """
+    if until := throttled_until(message):
+        message.postpone(until)
+        logger.info("outbox: message %s throttled until %s", message.pk, until)
+        return 0
     if message.template:
         try:
             message.render()
         except Exception as error:  # noqa: BLE001 — a broken mail must not stop the others
             message.fail(f"Rendering failed: {error!r}")
             logger.warning("outbox: message %s could not be rendered: %r", message.pk, error)
-            return
+            return 0
+    email = message.build_email()
     try:
-        message.build_email().send()
+        email.send()
     except Exception as error:  # noqa: BLE001 — classified below, never lost
         if is_temporary(error) and message.attempts < MAX_ATTEMPTS:
             retry_at = timezone.now() + datetime.timedelta(seconds=backoff(message.attempts))
@@ -125,8 +157,11 @@ def deliver(message):
         else:
             message.fail(error)
             logger.warning("outbox: message %s failed: %s", message.pk, error)
-        return
-    message.mark_sent()
+        return 0
+    # django-anymail backends report the ESP's id (one recipient: one id); others do not.
+    esp_message_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
+    message.mark_sent(esp_message_id="" if esp_message_id is None else str(esp_message_id))
+    return 1
 
 
 @shared_task(ignore_result=True)
@@ -140,7 +175,22 @@ def sweep_outbox():
         status=OutboxMessage.Status.FAILED,
         last_error="Interrupted while sending (worker lost); check before resending.",
     )
+    released = OutboxMessage.objects.stale_claims().release_claims()
+    if released:
+        kick()
     due = list(OutboxMessage.objects.due().values_list("pk", flat=True)[:1000])
     for pk in due:
         send_message.delay(pk)
-    return {"requeued": len(due), "interrupted": interrupted}
+    return {"requeued": len(due), "interrupted": interrupted, "released": released}
+
+
+@worker_ready.connect
+def release_claims_on_start(**kwargs):
+    """A worker (re)starting after a crash gives its untried batch back and flushes at once.
+
+    Releasing claims that a live worker elsewhere still holds is harmless: that worker's
+    ``start_sending`` then fails for them and another flush sends them, once.
+    """
+    released = OutboxMessage.objects.release_claims()
+    logger.info("outbox: worker ready, %s claimed rows back in the queue", released)
+    kick()

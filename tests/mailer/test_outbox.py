@@ -10,7 +10,13 @@ from django.utils import timezone, translation
 
 from mailer import outbox
 from mailer.models import OutboxMessage
-from mailer.tasks import flush_outbox, send_message, sweep_outbox
+from mailer.tasks import (
+    _claim_batch,
+    flush_outbox,
+    release_claims_on_start,
+    send_message,
+    sweep_outbox,
+)
 
 
 def queue_one(**fields):
@@ -118,7 +124,7 @@ class TestSweepOutbox:
         )
         fresh = queue_one(subject="fresh")
 
-        assert sweep_outbox() == {"requeued": 1, "interrupted": 1}
+        assert sweep_outbox() == {"requeued": 1, "interrupted": 1, "released": 0}
 
         assert [m.subject for m in mailoutbox] == ["stuck"]
         interrupted.refresh_from_db()
@@ -282,6 +288,37 @@ class TestFlushOutbox:
         assert flush_outbox() == {"sent": 0}
         assert mailoutbox == []
 
+    def test_it_skips_a_row_whose_claim_was_released_meanwhile(self, mailoutbox):
+        first, second = queue_one(subject="first"), queue_one(subject="second")
+        claimed = _claim_batch()
+        OutboxMessage.objects.release_claims()  # e.g. another worker restarted
+        assert [m.start_sending() for m in claimed] == [False, False]
+        assert flush_outbox() == {"sent": 2}  # the next flush sends each once
+        assert sorted(m.subject for m in mailoutbox) == ["first", "second"]
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.attempts, second.attempts) == (1, 1)
+
+    def test_it_strands_only_the_row_in_flight_when_the_worker_dies(self, mailoutbox):
+        for n in range(3):
+            queue_one(subject=f"m{n}")
+        in_flight = _claim_batch()[0]
+        assert in_flight.start_sending()
+        # SIGKILL here: the worker restarts, gives back what it never tried and flushes.
+        release_claims_on_start()
+        statuses = dict(OutboxMessage.objects.values_list("subject", "status"))
+        assert statuses == {"m0": "sending", "m1": "sent", "m2": "sent"}
+        assert sorted(m.subject for m in mailoutbox) == ["m1", "m2"]
+
+    def test_it_stores_the_esp_message_id(self, settings, mailoutbox):
+        settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+        message = queue_one()
+        flush_outbox()
+        message.refresh_from_db()
+        assert message.status == OutboxMessage.Status.SENT
+        assert message.esp_message_id == "0"  # the test ESP numbers its messages
+        assert mailoutbox[0].metadata == {"outbox_id": str(message.pk)}
+
     def test_it_never_sends_a_row_twice(self, mailoutbox):
         message = queue_one()
         flush_outbox()
@@ -323,3 +360,67 @@ class TestFlushOutbox:
         message.refresh_from_db()
         assert message.status == OutboxMessage.Status.QUEUED
         assert retry.call_args.args == ((message.pk,),)
+
+
+@pytest.mark.django_db
+class TestSweepClaims:
+    def test_it_gives_stale_claims_back_and_flushes_them(self, mailoutbox):
+        queue_one(subject="claimed long ago")
+        _claim_batch()
+        OutboxMessage.objects.update(claimed_at=timezone.now() - datetime.timedelta(hours=1))
+        assert sweep_outbox() == {"requeued": 0, "interrupted": 0, "released": 1}
+        assert [m.subject for m in mailoutbox] == ["claimed long ago"]
+        assert OutboxMessage.objects.get().attempts == 1
+
+    def test_it_leaves_fresh_claims_alone(self):
+        queue_one()
+        _claim_batch()
+        assert sweep_outbox()["released"] == 0
+        assert OutboxMessage.objects.get().status == OutboxMessage.Status.CLAIMED
+
+
+@pytest.mark.django_db
+class TestDomainThrottle:
+    @pytest.fixture(autouse=True)
+    def rates(self, settings):
+        settings.OUTBOX_DOMAIN_RATES = ["2/60"]
+        settings.OUTBOX_THROTTLED_CATEGORIES = ["outreach"]
+
+    def queue_to(self, email, category="outreach"):
+        return outbox.queue(to_email=email, subject=email, body_text="Hi", category=category)
+
+    def test_it_holds_back_mail_over_the_rate_of_one_domain(self, mailoutbox):
+        for n in range(3):
+            self.queue_to(f"mayor{n}@city.example")
+        self.queue_to("mayor@other.example")
+        assert flush_outbox() == {"sent": 3}
+        held = OutboxMessage.objects.get(status=OutboxMessage.Status.QUEUED)
+        assert held.to_email == "mayor2@city.example"
+        assert held.send_after > timezone.now() + datetime.timedelta(seconds=50)
+        assert held.attempts == 0
+        assert "mayor@other.example" in [m.to[0] for m in mailoutbox]
+
+    def test_it_does_not_throttle_other_categories(self, mailoutbox):
+        for n in range(4):
+            self.queue_to(f"signer{n}@gmail.example", category="petition-confirmation")
+        assert flush_outbox() == {"sent": 4}
+
+    def test_it_is_off_with_no_rates(self, settings, mailoutbox):
+        settings.OUTBOX_DOMAIN_RATES = []
+        for n in range(4):
+            self.queue_to(f"mayor{n}@city.example")
+        assert flush_outbox() == {"sent": 4}
+
+
+@pytest.mark.django_db
+class TestReplyAddress:
+    def test_it_is_a_per_message_token_address(self, settings):
+        settings.OUTREACH_REPLY_DOMAIN = "replies.example.org"
+        first, second = queue_one(), queue_one()
+        assert first.reply_address == f"reply+{first.reply_token}@replies.example.org"
+        assert first.reply_token != second.reply_token
+        assert len(first.reply_token) == 24
+
+    def test_it_is_empty_without_a_reply_domain(self, settings):
+        settings.OUTREACH_REPLY_DOMAIN = ""
+        assert queue_one().reply_address == ""
