@@ -199,9 +199,11 @@ def main():
     with contextlib.closing(SignLedger(args)) as ledger:
         preflight, targets, rounds = load_test(wrk, args, env, port, ledger)
     exports = run_exports(env, export_rows)
+    outreach = "" if args.skip_outreach else run_outreach()
     elapsed = time.monotonic() - started
     rows = summarise(rounds, targets)
     report = render_report(args, versions, port, preflight, profile, rounds, rows, exports, elapsed)
+    report += outreach
     path = write_report(report)
     print()
     print(render_table(rows, preflight, TARGETS))
@@ -210,6 +212,9 @@ def main():
     if exports:
         print()
         print(render_exports(exports))
+    if outreach:
+        print()
+        print(outreach)
     print(f"\nReport: {path.relative_to(ROOT)} ({elapsed:.0f} s)")
 
 
@@ -269,6 +274,11 @@ def parse_args():
         "--skip-export",
         action="store_true",
         help="Neither seed nor time the CSV export of 100k and 1M signatures.",
+    )
+    parser.add_argument(
+        "--skip-outreach",
+        action="store_true",
+        help="Do not run bench/outreach.py (mails through a Celery worker to an SMTP sink).",
     )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument(
@@ -749,6 +759,31 @@ def run_exports(env, export_rows):
             flush=True,
         )
     return exports
+
+
+# ---- Outreach: bench/outreach.py, with its own database, Redis db, worker and SMTP sink. ----
+
+
+def run_outreach():
+    """Run bench/outreach.py in a process of its own; return its report section.
+
+    It reads BENCH_OUTREACH_DATABASE_URL and BENCH_OUTREACH_REDIS_URL (`make bench` sets
+    them). A failure does not lose the rest of the report: the section then says so.
+    """
+    step("Outreach: 10,000 mails through a Celery worker to an SMTP sink (bench/outreach.py)")
+    section = RESULTS / "outreach-section.md.tmp"
+    section.unlink(missing_ok=True)
+    command = [sys.executable, str(BENCH / "outreach.py"), "--section-out", str(section)]
+    try:
+        result = subprocess.run(command, cwd=ROOT, check=False, timeout=1800)
+        failure = f"exited with code {result.returncode}" if result.returncode else ""
+    except subprocess.TimeoutExpired:
+        failure = "did not finish within 30 minutes"
+    if failure or not section.exists():
+        return f"## Outreach\n\n**FAIL**: `bench/outreach.py` {failure}; see its output.\n"
+    text = section.read_text()
+    section.unlink()
+    return text
 
 
 def summarise(rounds, targets):

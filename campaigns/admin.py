@@ -6,6 +6,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
@@ -14,7 +15,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from officials.models import Place
 
-from .models import Campaign, Centre, Pairing, SuggestedMessage
+from .models import Campaign, CampaignImage, CampaignVideo, Centre, Pairing, SuggestedMessage
 from .resources import PairingResource
 
 
@@ -137,9 +138,12 @@ class CampaignAdminForm(forms.ModelForm):
             "pairing",
             "is_main",
             "title",
+            "title_ko",
             "slug",
             "headline",
+            "headline_ko",
             "intro",
+            "intro_ko",
             "targets",
             "actions",
             "is_published",
@@ -158,6 +162,30 @@ class SuggestedMessageInline(admin.StackedInline):
     extra = 1
 
 
+class CampaignImageInline(admin.StackedInline):
+    model = CampaignImage
+    fields = ("image", "preview", "alt_text", "caption", "order")
+    readonly_fields = ("preview",)
+    extra = 0
+
+    @admin.display(description=_("preview"))
+    def preview(self, image):
+        if not image.thumbnail:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" width="{}">',
+            image.thumbnail.url,
+            image.alt_text,
+            image.thumbnail_width,
+        )
+
+
+class CampaignVideoInline(admin.StackedInline):
+    model = CampaignVideo
+    fields = ("url", "title", "caption", "order")
+    extra = 0
+
+
 @admin.register(Campaign)
 class CampaignAdmin(HistoryAdmin):
     form = CampaignAdminForm
@@ -174,7 +202,21 @@ class CampaignAdmin(HistoryAdmin):
     )
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("pairing", "targets")
-    inlines = (SuggestedMessageInline,)
+    inlines = (SuggestedMessageInline, CampaignImageInline, CampaignVideoInline)
+    readonly_fields = ("embed_code",)
+
+    @admin.display(description=_("embed code"))
+    def embed_code(self, campaign):
+        """The iframe other sites paste to show the petition widget (``campaigns:embed``)."""
+        if not campaign.pk:
+            return _("Save the campaign to get its embed code.")
+        return format_html(
+            '<textarea readonly rows="3" cols="80" aria-label="{}">{}</textarea>'
+            '<div class="help">{}</div>',
+            _("embed code"),
+            campaign.embed_snippet(),
+            _("Paste this into another website to show the petition count and a sign button."),
+        )
 
 
 @admin.register(Centre)
@@ -182,7 +224,7 @@ class CentreAdmin(admin.ModelAdmin):
     """The two centre pages: only their title and intro are edited."""
 
     list_display = ("title", "scope")
-    fields = ("scope", "title", "intro")
+    fields = ("scope", "title", "title_ko", "intro", "intro_ko")
 
     def get_readonly_fields(self, request, obj=None):
         return ("scope",) if obj else ()

@@ -7,7 +7,8 @@ class CampaignsConfig(AppConfig):
 
     def ready(self):
         from .roles import ensure_roles
-        from .signals import connect_page_cache_signals
+        from .signals import connect_media_signals, connect_page_cache_signals
 
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="campaigns.ensure_roles")
         connect_page_cache_signals()
+        connect_media_signals()

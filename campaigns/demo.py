@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from officials.models import Contact, Office, OfficeHolder
+from officials.models import KOREAN_TIMEZONE, Contact, Office, OfficeHolder, Place
 
 from . import importing
 from .models import Campaign, Centre, Pairing, SuggestedMessage
@@ -72,6 +72,8 @@ def load(data):
         offices = {spec["key"]: load_office(spec) for spec in data["offices"]}
         for spec in data["campaigns"]:
             load_campaign(spec, offices)
+        # Office hours of outreach are counted in the place's time zone.
+        Place.objects.korean().filter(timezone="").update(timezone=KOREAN_TIMEZONE)
     return report
 
 
@@ -86,8 +88,12 @@ def load_pairings(extra_rows):
 
 
 def load_office(spec):
+    place = _place(spec["place"])
+    if spec["place"].get("timezone") and not place.timezone:
+        place.timezone = spec["place"]["timezone"]
+        place.save(update_fields=["timezone"])
     office, _created = Office.objects.get_or_create(
-        place=_place(spec["place"]),
+        place=place,
         title=spec["title"],
         defaults={"title_ko": spec.get("title_ko", "")},
     )

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import country_name
+
 from .models import Centre, Pairing
 
 
@@ -22,7 +24,9 @@ class StatusFilterForm(forms.Form):
 
     def __init__(self, data, *, countries):
         super().__init__(data)
-        self.fields["country"].choices = [("", _("All countries"))] + [(c, c) for c in countries]
+        self.fields["country"].choices = [("", _("All countries"))] + [
+            (c, country_name(c)) for c in countries
+        ]
 
     def filter(self, pairings):
         """``pairings`` narrowed by the valid filters."""

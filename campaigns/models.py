@@ -9,13 +9,17 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.i18n import localized
 from officials.models import KOREA, Contact, Office, Place
+
+from . import media
 
 US = "United States"
 
@@ -29,7 +33,9 @@ class Centre(models.Model):
 
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, unique=True)
     title = models.CharField(_("title"), max_length=200)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
     intro = models.TextField(_("intro"), blank=True, max_length=10000)
+    intro_ko = models.TextField(_("intro (Korean)"), blank=True, max_length=10000)
 
     class Meta:
         verbose_name = _("campaign centre")
@@ -40,6 +46,15 @@ class Centre(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaigns:us_centre" if self.scope == self.Scope.US else "campaigns:home")
+
+    # The Korean interface shows the Korean text where an admin wrote one.
+    @property
+    def localized_title(self):
+        return localized(self.title, self.title_ko)
+
+    @property
+    def localized_intro(self):
+        return localized(self.intro, self.intro_ko)
 
     def pairings(self):
         return Pairing.objects.in_scope(self.scope)
@@ -314,19 +329,28 @@ class CampaignQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def for_page(self):
-        """Everything a campaign page shows, in a constant number of queries."""
-        return self.select_related(
-            "pairing__korean_place__parent", "pairing__foreign_place", "petition"
-        ).prefetch_related(
-            models.Prefetch("targets", queryset=Office.objects.with_holders()),
-            "messages",
-            models.Prefetch(
-                "pairing__campaigns",
-                queryset=Campaign.objects.published().only(
-                    "slug", "title", "pairing_id", "is_main", "created_at"
+        """Everything a campaign page shows, in a constant number of queries.
+
+        Images and videos are loaded when the page shows them (``media()``), and only when
+        these flags say there are any: most campaigns have none.
+        """
+        return (
+            self.annotate(
+                has_images=Exists(CampaignImage.objects.filter(campaign=OuterRef("pk"))),
+                has_videos=Exists(CampaignVideo.objects.filter(campaign=OuterRef("pk"))),
+            )
+            .select_related("pairing__korean_place__parent", "pairing__foreign_place", "petition")
+            .prefetch_related(
+                models.Prefetch("targets", queryset=Office.objects.with_holders()),
+                "messages",
+                models.Prefetch(
+                    "pairing__campaigns",
+                    queryset=Campaign.objects.published().only(
+                        "slug", "title", "title_ko", "pairing_id", "is_main", "created_at"
+                    ),
+                    to_attr="published_campaigns",
                 ),
-                to_attr="published_campaigns",
-            ),
+            )
         )
 
 
@@ -355,8 +379,11 @@ class Campaign(models.Model):
     )
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    title_ko = models.CharField(_("title (Korean)"), max_length=300, blank=True)
     headline = models.CharField(_("headline"), max_length=500, blank=True)
+    headline_ko = models.CharField(_("headline (Korean)"), max_length=500, blank=True)
     intro = models.TextField(_("intro"), max_length=20000, blank=True)
+    intro_ko = models.TextField(_("intro (Korean)"), max_length=20000, blank=True)
     targets = models.ManyToManyField(
         Office, related_name="campaigns", verbose_name=_("target offices"), blank=True
     )
@@ -383,6 +410,19 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    # The Korean interface shows the Korean text where an admin wrote one.
+    @property
+    def localized_title(self):
+        return localized(self.title, self.title_ko)
+
+    @property
+    def localized_headline(self):
+        return localized(self.headline, self.headline_ko)
+
+    @property
+    def localized_intro(self):
+        return localized(self.intro, self.intro_ko)
 
     def clean(self):
         unknown = set(self.actions or []) - set(self.Action.values)
@@ -436,6 +476,25 @@ class Campaign(models.Model):
             (_("Partner city side"), [card for card in cards if not card.is_korean]),
         ]
         return [(label, side) for label, side in sides if side]
+
+    def page_url(self, name):
+        """The absolute address of one of this campaign's pages (``campaigns:<name>``)."""
+        return settings.SITE_URL + reverse(f"campaigns:{name}", kwargs={"slug": self.slug})
+
+    def embed_snippet(self):
+        """The iframe HTML other sites paste to show the petition widget (plain text)."""
+        return (
+            f'<iframe src="{escape(self.page_url("embed"))}" title="{escape(self.title)}" '
+            'width="100%" height="280" loading="lazy" style="border:0;max-width:480px">'
+            "</iframe>"
+        )
+
+    def media(self):
+        """``(images, videos)`` for the page, without a query for a kind it has none of
+        (the ``for_page()`` flags; without them, always queried)."""
+        images = list(self.images.all()) if getattr(self, "has_images", True) else []
+        videos = list(self.videos.all()) if getattr(self, "has_videos", True) else []
+        return images, videos
 
     def share_links(self):
         """``(label, url)`` pairs sharing this page, built here so no third-party script loads."""
@@ -595,3 +654,154 @@ class TargetCard:
     def letter_message(self):
         """The message a printed letter to this office carries, or None."""
         return self.written_messages[0][0] if self.written_messages else None
+
+
+class CampaignImage(models.Model):
+    """Evidence shown on the campaign page (a photo, a search-result screenshot).
+
+    The upload is re-encoded on save (``media.process_image``): at most 1600 px wide, with a
+    480 px thumbnail for phones, and without EXIF data. Alt text is required (the database
+    refuses an empty one too): the page is for everyone, including screen reader users.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="images", verbose_name=_("campaign")
+    )
+    image = models.ImageField(
+        _("image"),
+        storage=media.public_storage,
+        upload_to="campaigns/",
+        validators=[media.validate_image_upload],
+        help_text=_("JPEG, PNG, WebP or GIF, at most 10 MB. Resized to 1600 px wide."),
+    )
+    thumbnail = models.ImageField(
+        _("thumbnail"),
+        storage=media.public_storage,
+        upload_to="campaigns/",
+        editable=False,
+        blank=True,
+    )
+    width = models.PositiveIntegerField(_("width"), editable=False, default=0)
+    height = models.PositiveIntegerField(_("height"), editable=False, default=0)
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=300,
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("campaign image")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(alt_text__regex=r"^\s*$"), name="campaignimage_alt_text_required"
+            )
+        ]
+
+    def __str__(self):
+        return self.alt_text
+
+    def save(self, *args, **kwargs):
+        """Re-encode a new upload and drop the files it replaces (after commit)."""
+        replaced = None
+        if self.image and not self.image._committed:
+            if self.pk:
+                replaced = (
+                    CampaignImage.objects.filter(pk=self.pk)
+                    .values_list("image", "thumbnail")
+                    .first()
+                )
+            processed = media.process_image(self.image)
+            self.image.save(processed.image.name, processed.image, save=False)
+            self.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+            self.width, self.height = processed.width, processed.height
+        super().save(*args, **kwargs)
+        if replaced:
+            media.delete_files_on_commit(replaced)
+
+    def delete_files(self):
+        """Remove the stored files once the deletion commits (``post_delete`` receiver)."""
+        media.delete_files_on_commit([self.image.name, self.thumbnail.name])
+
+    @property
+    def thumbnail_width(self):
+        return min(self.width, media.THUMBNAIL_WIDTH)
+
+
+class CampaignVideo(models.Model):
+    """A YouTube or Vimeo video shown as a click-to-load placeholder on the campaign page."""
+
+    class Provider(models.TextChoices):
+        YOUTUBE = "youtube", "YouTube"
+        VIMEO = "vimeo", "Vimeo"
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="videos", verbose_name=_("campaign")
+    )
+    url = models.URLField(
+        _("video address"),
+        max_length=500,
+        help_text=_("A YouTube or Vimeo link, e.g. https://www.youtube.com/watch?v=…"),
+    )
+    provider = models.CharField(
+        _("provider"), max_length=10, choices=Provider.choices, editable=False
+    )
+    video_id = models.CharField(_("video id"), max_length=20, editable=False)
+    video_key = models.CharField(_("private key"), max_length=20, editable=False, blank=True)
+    title = models.CharField(
+        _("title"), max_length=200, help_text=_("Shown on the play button before it loads.")
+    )
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    EMBED_URLS = {
+        Provider.YOUTUBE: "https://www.youtube-nocookie.com/embed/{id}?autoplay=1",
+        Provider.VIMEO: "https://player.vimeo.com/video/{id}?autoplay=1&dnt=1",
+    }
+    WATCH_URLS = {
+        Provider.YOUTUBE: "https://www.youtube.com/watch?v={id}",
+        Provider.VIMEO: "https://vimeo.com/{id}",
+    }
+
+    class Meta:
+        verbose_name = _("campaign video")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(provider__in=["youtube", "vimeo"]) & ~Q(video_id=""),
+                name="campaignvideo_known_provider",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.parse_url()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        try:
+            self.parse_url()
+        except ValidationError as error:
+            raise ValidationError({"url": error}) from None
+
+    def parse_url(self):
+        """Set provider and id from ``url``; ``ValidationError`` unless YouTube or Vimeo."""
+        ref = media.parse_video_url(self.url)
+        self.provider, self.video_id, self.video_key = ref.provider, ref.video_id, ref.key
+
+    @property
+    def embed_url(self):
+        """The player the page loads on click (YouTube's no-cookie domain, Vimeo without
+        tracking)."""
+        url = self.EMBED_URLS[self.provider].format(id=self.video_id)
+        return f"{url}&h={self.video_key}" if self.video_key else url
+
+    @property
+    def watch_url(self):
+        """The video on its own site: the link without JavaScript."""
+        url = self.WATCH_URLS[self.provider].format(id=self.video_id)
+        return f"{url}/{self.video_key}" if self.video_key else url

@@ -6,18 +6,44 @@ CAMPAIGN_ADMINS = "Campaign admins"
 
 # app_label -> models whose add/change/delete/view permissions campaign admins get.
 CAMPAIGN_ADMIN_MODELS = {
-    "campaigns": ["centre", "pairing", "campaign", "suggestedmessage"],
+    "campaigns": [
+        "centre",
+        "pairing",
+        "campaign",
+        "suggestedmessage",
+        "campaignimage",
+        "campaignvideo",
+    ],
     "officials": ["place", "office", "officeholder", "contact"],
     "petitions": ["petition", "signature", "invalidation"],
+    "outreach": [
+        "outreachtemplate",
+        "outreach",
+        "outreachmessage",
+        "response",
+        "responseattachment",
+    ],
+    "updates": ["newspost", "follower"],
+    "embassies": ["mission"],
 }
 ACTIONS = ("add", "change", "delete", "view")
 # Models where campaign admins get fewer than all four. Deleting a petition would delete its
 # signatures; signatures come from supporters and are only read here (erasure is the
 # superuser's logged GDPR action); an invalidation is reverted (a change), never deleted.
 LIMITED_ACTIONS = {
+    # Followers add and remove themselves (double opt-in, one-click unsubscribe).
+    "follower": ("view",),
     "petition": ("add", "change", "view"),
     "signature": ("view",),
     "invalidation": ("add", "change", "view"),
+    # Sent outreach is the record of what officials were sent: never deleted.
+    "outreachtemplate": ("add", "change", "view"),
+    "outreach": ("add", "change", "view"),
+    "outreachmessage": ("add", "change", "view"),
+    # A reply that answers nothing is dismissed (kept, for the record), not deleted; its
+    # attachments come with the mail.
+    "response": ("add", "change", "view"),
+    "responseattachment": ("view",),
 }
 
 

@@ -44,30 +44,42 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "import_export",
     "simple_history",
     "django_countries",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "officials",
+    # Before campaigns: its permissions must exist when campaigns' post_migrate sets roles.
+    "embassies",
     "campaigns",
     "petitions",
     "comments",
     "mailer",
     "outreach",
+    "updates",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns django-axes' lockout signal into the lockout page (templates/lockout.html).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +94,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -97,12 +110,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a Redis connect or command may take before the cache gives up (and fails open).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sistercity"),
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
@@ -123,6 +139,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Proves that a worker consumes the queue: /healthz reports the heartbeat's age.
+    "celery-heartbeat": {
+        "task": "core.tasks.heartbeat",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     "sweep-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "expire-pending-signatures": {
         "task": "petitions.tasks.expire_pending_signatures",
@@ -131,6 +153,10 @@ CELERY_BEAT_SCHEDULE = {
     "comment-moderation-digest": {
         "task": "comments.tasks.send_moderation_digest",
         "schedule": 900.0,
+    },
+    "expire-pending-followers": {
+        "task": "updates.tasks.expire_pending_followers",
+        "schedule": 3600.0,
     },
 }
 
@@ -156,6 +182,13 @@ PETITION_PENDING_TTL = datetime.timedelta(hours=env.int("PETITION_PENDING_TTL_HO
 PETITION_RESEND_INTERVAL = datetime.timedelta(
     minutes=env.int("PETITION_RESEND_INTERVAL_MINUTES", default=15)
 )
+# Follow by email: rate limits per client IP, how long an unconfirmed follower is kept, how
+# often following again re-sends the confirmation.
+FOLLOW_RATES_PER_IP = env.list("FOLLOW_RATES_PER_IP", default=["3/60", "20/3600"])
+FOLLOW_PENDING_TTL = datetime.timedelta(hours=env.int("FOLLOW_PENDING_TTL_HOURS", default=72))
+FOLLOW_RESEND_INTERVAL = datetime.timedelta(
+    minutes=env.int("FOLLOW_RESEND_INTERVAL_MINUTES", default=15)
+)
 # Key of the HMAC that stores client IPs as hashes (never raw); defaults to one derived
 # from SECRET_KEY so rotating the secret also unlinks old hashes.
 IP_HASH_KEY = env.str("IP_HASH_KEY", default="") or f"ip-hash:{SECRET_KEY}"
@@ -164,6 +197,9 @@ IP_HASH_KEY = env.str("IP_HASH_KEY", default="") or f"ip-hash:{SECRET_KEY}"
 # smtps://…, anymail://<esp> (with ANYMAIL_* credentials).
 MAILERS = {"default": mailer_from_url(env.str("EMAIL_URL", default="console://"))}
 ANYMAIL = env.json("ANYMAIL", default={})
+# "user:password" the ESP's webhooks send as HTTP basic auth (comma-separated while rotating).
+# Empty: the /anymail/ webhooks answer 404 (mailer.urls), never open to anyone.
+ANYMAIL_WEBHOOK_SECRET = env.list("ANYMAIL_WEBHOOK_SECRET", default=[])
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Sister City Campaign <campaign@localhost>"
 )
@@ -175,6 +211,25 @@ MAIL_MESSAGE_ID_DOMAIN = env.str("MAIL_MESSAGE_ID_DOMAIN", default="sistercity.l
 OUTREACH_REPLY_DOMAIN = env.str("OUTREACH_REPLY_DOMAIN", default="")
 # How outreach templates sign ({{ sender_name }}).
 OUTREACH_SENDER_NAME = env.str("OUTREACH_SENDER_NAME", default="The Sister City Campaign")
+# Days the signed link to the signatures CSV in a petition delivery mail keeps working.
+OUTREACH_CSV_LINK_DAYS = env.int("OUTREACH_CSV_LINK_DAYS", default=30)
+# Attachments of officials' replies: larger ones, and types not listed, are skipped (and
+# noted on the response). .hwp is the Korean government's word processor format.
+INBOUND_ATTACHMENT_MAX_BYTES = env.int("INBOUND_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+INBOUND_ATTACHMENT_TYPES = env.list(
+    "INBOUND_ATTACHMENT_TYPES",
+    default=[
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/x-hwp",
+        "application/haansofthwp",
+        "application/vnd.hancom.hwp",
+    ],
+)
 # Per recipient domain, for the categories below: officials' small mail servers must not see
 # a burst from us. "count/seconds", all must hold; over it, a row waits for the window.
 OUTBOX_DOMAIN_RATES = env.list("OUTBOX_DOMAIN_RATES", default=["30/60", "300/3600"])
@@ -186,7 +241,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -213,11 +268,35 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Uploaded files (reply attachments): never served publicly, staff download them through
+# the admin with a permission check.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Public uploads (campaign images), kept apart from MEDIA_ROOT's private files. Django serves
+# them only with DEBUG on; in production the web server serves PUBLIC_MEDIA_ROOT at this URL.
+PUBLIC_MEDIA_ROOT = Path(env.str("PUBLIC_MEDIA_ROOT", default=str(BASE_DIR / "public-media")))
+PUBLIC_MEDIA_URL = "/uploads/"
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 LOGIN_URL = "admin:login"
+
+# Staff logins (django-axes): AXES_FAILURE_LIMIT failed logins for one username from one
+# client IP lock that pair out for AXES_COOLOFF_MINUTES (a 429 page); a success resets it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"  # honours TRUSTED_PROXY_COUNT
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+# Two-factor logins for staff (django-otp, TOTP): when true the admin login also asks for a
+# code from an authenticator app, so every staff user (moderators too) needs a TOTP device,
+# added by a superuser in the admin (set it up before switching this on).
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "Sister City Campaign"
 
 # Content Security Policy (Django 6.1 built-in): no inline code, scripts need the nonce.
 SECURE_CSP = {
@@ -231,19 +310,38 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+    # Campaign videos, loaded only when the supporter clicks play (static/js/video.js).
+    "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
 }
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page here uses (header set by core.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "interest-cohort": [],
+    "browsing-topics": [],
+}
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms carry the token (core.pagecache stamps it in).
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe /healthz over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is hard to undo (browsers ship the list), so it is a deliberate opt-in.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
@@ -251,11 +349,33 @@ if PRODUCTION:
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# LOG_FORMAT=json: one JSON object per line, for a log collector; text: for people.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Its version banner on every start; lockouts are still logged (as warnings).
+        "axes.apps": {"level": "WARNING"},
+    },
 }
+
+# Errors go to Sentry only when SENTRY_DSN is set (needs `pip install -e ".[sentry]"`).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.logging import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

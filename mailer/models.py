@@ -10,13 +10,14 @@ import secrets
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.headers import check_header_value
+
+from .unsubscribe import Email
 
 # A flush claims rows in batches; claims older than this (worker killed, or just slow) go
 # back to the queue. Safe: a row moves on from CLAIMED only under its own claim token.
@@ -66,6 +67,22 @@ class DeliveryStatus(models.TextChoices):
     OPENED = "opened", _("Opened")
     CLICKED = "clicked", _("Clicked")
     FAILED = "failed", _("Failed")
+
+
+# How serious a delivery status is. A row shows the most serious status reported so far (on a
+# tie, the latest event's), so a late "delivered" or "opened" never hides a bounce or a
+# complaint, whatever order the ESP's webhooks arrive in.
+DELIVERY_RANK = {
+    DeliveryStatus.DEFERRED: 0,
+    DeliveryStatus.DELIVERED: 1,
+    DeliveryStatus.OPENED: 2,
+    DeliveryStatus.CLICKED: 3,
+    DeliveryStatus.BOUNCED: 4,
+    DeliveryStatus.REJECTED: 4,
+    DeliveryStatus.FAILED: 4,
+    DeliveryStatus.UNSUBSCRIBED: 5,
+    DeliveryStatus.COMPLAINED: 5,
+}
 
 
 class OutboxMessage(models.Model):
@@ -140,6 +157,15 @@ class OutboxMessage(models.Model):
         return f"{self.subject} → {self.to_email}"
 
     def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    def prepare(self):
+        """Give the row its Message-ID and reply token and refuse header-injecting values.
+
+        ``save()`` calls it; ``outbox.queue_many`` calls it itself (``bulk_create`` skips
+        ``save()``).
+        """
         if not self.message_id:
             self.message_id = make_msgid(
                 idstring=secrets.token_hex(8), domain=settings.MAIL_MESSAGE_ID_DOMAIN
@@ -148,7 +174,6 @@ class OutboxMessage(models.Model):
             self.reply_token = secrets.token_hex(12)
         for value in (self.to_name, self.subject, self.reply_to, *self.headers.values()):
             check_header_value(value)
-        super().save(*args, **kwargs)
 
     @property
     def recipient(self):
@@ -215,7 +240,7 @@ class OutboxMessage(models.Model):
         )
 
     def build_email(self):
-        email = EmailMultiAlternatives(
+        email = Email(
             subject=self.subject,
             body=self.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -248,6 +273,52 @@ class OutboxMessage(models.Model):
         OutboxMessage.objects.filter(pk=self.pk).exclude(status=self.Status.SENT).update(
             status=self.Status.FAILED, last_error=str(error)[:2000]
         )
+
+    def requeue(self, now=None):
+        """FAILED → QUEUED, due now (a staff "retry"); False unless the row had failed.
+
+        Attempts are kept, so a row that keeps failing temporarily still runs out of them;
+        the caller kicks the outbox after commit.
+        """
+        now = now or timezone.now()
+        requeued = OutboxMessage.objects.filter(pk=self.pk, status=self.Status.FAILED).update(
+            status=self.Status.QUEUED, send_after=now, claim_token="", claimed_at=None
+        )
+        if requeued:
+            self.status, self.send_after = self.Status.QUEUED, now
+        return bool(requeued)
+
+    def apply_delivery_event(self, event):
+        """Show a new tracking ``event`` (a ``DeliveryEvent``) on this row, by ``DELIVERY_RANK``.
+
+        The first "opened" sets ``opened_at``; event types outside ``DeliveryStatus``
+        (queued, sent, autoresponded…) are only kept as events. Call it with the row locked
+        (``select_for_update``) so concurrent webhooks cannot both win.
+        """
+        changes = {}
+        if event.event_type == DeliveryStatus.OPENED and self.opened_at is None:
+            changes["opened_at"] = event.occurred_at
+        rank = DELIVERY_RANK.get(event.event_type)
+        if rank is not None and (
+            not self.delivery_status
+            or (rank, event.occurred_at)
+            >= (
+                DELIVERY_RANK[self.delivery_status],
+                self.delivery_updated_at or event.occurred_at,
+            )
+        ):
+            changes.update(
+                delivery_status=event.event_type,
+                delivery_detail=event.description,
+                delivery_updated_at=event.occurred_at,
+            )
+        if not self.esp_message_id and event.esp_message_id:
+            changes["esp_message_id"] = event.esp_message_id
+        if changes:
+            OutboxMessage.objects.filter(pk=self.pk).update(**changes)
+            for field, value in changes.items():
+                setattr(self, field, value)
+        return bool(changes)
 
 
 class DeliveryEvent(models.Model):

@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import logging
 import secrets
@@ -6,6 +7,7 @@ import smtplib
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.core import mail
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.utils import timezone
 from core import ratelimit
 
 from .models import OutboxMessage
-from .outbox import forget_kick, kick
+from .outbox import forget_kick, kick, run_producers
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,9 @@ def flush_outbox():
     in the same transaction, so concurrent flushes, ``send_message`` and the sweeper never
     get the same row (a conditional claim waits for the lock, then finds it taken).
 
+    Each round first lets the producers (``outbox.register_producer``) turn the mail their
+    apps keep as due (e.g. new signatures) into outbox rows; "row" below means either.
+
     Why no committed row is left behind: a request commits its row *before* it tries the
     kick key. If its ``cache.add`` fails, the key existed, so a flush was kicked and has not
     yet deleted the key. That flush deletes the key only after its last empty claim and then
@@ -76,11 +81,23 @@ def flush_outbox():
     worker killed): the key expires after ``KICK_SECONDS`` and the sweeper sends those rows.
     """
     sent = 0
-    while batch := _claim_batch():
-        for message in batch:
-            if message.start_sending():
-                sent += deliver(message)
+    while True:
+        run_producers()
+        if not (batch := _claim_batch()):
+            break
+        # One mail-server connection per batch: ``email.send()`` opens and closes one per
+        # mail (connect, EHLO, QUIT: three more round trips each). Reusing it sent ~18 %
+        # more mails/s to the bench's SMTP sink (bench/outreach.py); an ESP backend keeps
+        # its HTTP session the same way.
+        mail_server = mail.mailers.default
+        try:
+            for message in batch:
+                if message.start_sending():
+                    sent += deliver(message, mail_server)
+        finally:
+            hang_up(mail_server)
     forget_kick()
+    run_producers()
     if OutboxMessage.objects.due_now().exists():
         kick()
     return {"sent": sent}
@@ -124,10 +141,12 @@ def throttled_until(message):
     return timezone.now() + datetime.timedelta(seconds=min(rate.seconds for rate in rates))
 
 
-def deliver(message):
+def deliver(message, mail_server=None):
     """Render (if queued from a template) and send a row in SENDING; retry, fail or mark sent.
 
-    Returns 1 when the mail left, else 0.
+    ``mail_server``: a mail backend to send through and keep open for the next mails (a
+    flush batch); without one, the mail goes through a connection of its own. Returns 1
+    when the mail left, else 0.
     """
     if until := throttled_until(message):
         message.postpone(until)
@@ -142,8 +161,14 @@ def deliver(message):
             return 0
     email = message.build_email()
     try:
-        email.send()
+        if mail_server is None:
+            email.send()
+        else:
+            mail_server.open()  # no-op while the connection is open
+            mail_server.send_messages([email])
     except Exception as error:  # noqa: BLE001 — classified below, never lost
+        if mail_server is not None:
+            hang_up(mail_server)  # the next mail starts on a fresh connection
         if is_temporary(error) and message.attempts < MAX_ATTEMPTS:
             retry_at = timezone.now() + datetime.timedelta(seconds=backoff(message.attempts))
             message.release(error, retry_at)
@@ -164,6 +189,12 @@ def deliver(message):
     return 1
 
 
+def hang_up(mail_server):
+    """Close a batch's connection; one that already broke is simply dropped."""
+    with contextlib.suppress(Exception):
+        mail_server.close()
+
+
 @shared_task(ignore_result=True)
 def sweep_outbox():
     """Re-enqueue queued rows nobody picked up; fail rows interrupted mid-send.
@@ -177,6 +208,9 @@ def sweep_outbox():
     )
     released = OutboxMessage.objects.stale_claims().release_claims()
     if released:
+        kick()
+    produced = run_producers()
+    if produced:
         kick()
     due = list(OutboxMessage.objects.due().values_list("pk", flat=True)[:1000])
     for pk in due:

@@ -2,18 +2,37 @@
 
 import re
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from core.i18n import country_name, localized
 
 KOREA = "South Korea"
+# Office hours of a place without its own time zone are counted in this one (Korea has one).
+KOREAN_TIMEZONE = "Asia/Seoul"
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 def has_hangul(text):
     return bool(HANGUL.search(text or ""))
+
+
+def validate_timezone(value):
+    """An IANA time zone name the system knows, e.g. America/Los_Angeles."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone; use a name like America/Los_Angeles."),
+            params={"value": value},
+            code="invalid_timezone",
+        ) from error
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -44,6 +63,16 @@ class Place(models.Model):
         verbose_name=_("part of"),
     )
     country = models.CharField(_("country"), max_length=100, db_index=True)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_(
+            "IANA name, e.g. America/Los_Angeles; outreach in office hours uses it. "
+            "Empty: Asia/Seoul for Korean places, UTC otherwise."
+        ),
+    )
 
     objects = PlaceQuerySet.as_manager()
 
@@ -82,10 +111,30 @@ class Place(models.Model):
         return self.country == KOREA
 
     @property
+    def zone(self):
+        """The place's ``ZoneInfo``: its own time zone, else Korea's or UTC."""
+        return ZoneInfo(self.timezone or (KOREAN_TIMEZONE if self.is_korean else "UTC"))
+
+    @property
     def full_name_ko(self):
         if self.parent_id and self.parent.name_ko and self.name_ko:
             return f"{self.parent.name_ko} {self.name_ko}"
         return self.name_ko or self.full_name
+
+    @property
+    def localized_name(self):
+        """The name in the interface language (Korean when there is a Korean name)."""
+        return localized(self.name, self.name_ko)
+
+    @property
+    def localized_full_name(self):
+        """``full_name`` in the interface language ('경기도 부천시' on the Korean interface)."""
+        return localized(self.full_name, self.full_name_ko)
+
+    @property
+    def localized_country(self):
+        """The country in the interface language ('영국' on the Korean interface)."""
+        return country_name(self.country)
 
 
 class OfficeQuerySet(models.QuerySet):
@@ -99,8 +148,12 @@ class Office(models.Model):
     place = models.ForeignKey(
         Place, on_delete=models.PROTECT, related_name="offices", verbose_name=_("place")
     )
-    title = models.CharField(_("title"), max_length=100, help_text=_("e.g. Mayor, Governor"))
-    title_ko = models.CharField(_("title (Korean)"), max_length=100, blank=True)
+    title = models.CharField(
+        pgettext_lazy("office", "title"), max_length=100, help_text=_("e.g. Mayor, Governor")
+    )
+    title_ko = models.CharField(
+        pgettext_lazy("office", "title (Korean)"), max_length=100, blank=True
+    )
 
     objects = OfficeQuerySet.as_manager()
 
@@ -112,6 +165,17 @@ class Office(models.Model):
 
     def __str__(self):
         return f"{self.title} of {self.place.name}"
+
+    @property
+    def localized_title(self):
+        return localized(self.title, self.title_ko)
+
+    @property
+    def localized_name(self):
+        """'Mayor of Bucheon' on the English interface, '부천시 시장' on the Korean one."""
+        if self.title_ko:
+            return localized(str(self), f"{self.place.localized_name} {self.title_ko}")
+        return str(self)
 
     def current_holder(self, on=None):
         """The person holding the office on ``on`` (today by default), or None.
@@ -174,6 +238,10 @@ class OfficeHolder(models.Model):
     def addressed_name(self):
         """The name as a letter addresses it ('The Honorable Karen K. Goh')."""
         return f"{self.honorific} {self.name}".strip()
+
+    @property
+    def localized_name(self):
+        return localized(self.name, self.name_ko)
 
 
 class Contact(models.Model):

@@ -14,6 +14,7 @@ from officials.models import Contact, Office
 from .rendering import TemplateRenderError, render_template_strings, sample_context
 
 OUTREACH_CATEGORY = "outreach"
+PETITION_DELIVERY_CATEGORY = "petition-delivery"
 
 
 class OutreachTemplate(models.Model):
@@ -61,7 +62,12 @@ class OutreachTemplate(models.Model):
 
 
 class Outreach(models.Model):
-    """One decision to send: a template, to chosen offices, now or in their office hours."""
+    """One decision to send: a template (or the petition), to chosen offices, now or in
+    their office hours."""
+
+    class Kind(models.TextChoices):
+        OUTREACH = OUTREACH_CATEGORY, _("Outreach template")
+        PETITION_DELIVERY = PETITION_DELIVERY_CATEGORY, _("Petition delivery")
 
     class Schedule(models.TextChoices):
         NOW = "now", _("Now")
@@ -70,9 +76,13 @@ class Outreach(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="outreaches", verbose_name=_("campaign")
     )
+    # Also the outbox category of its mails.
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OUTREACH)
     template = models.ForeignKey(
         OutreachTemplate,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="outreaches",
         verbose_name=_("template"),
     )
@@ -89,14 +99,29 @@ class Outreach(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Offices chosen but left out (no verified email contact), with the reason, for the record.
     skipped = models.JSONField(_("skipped recipients"), default=list, blank=True)
+    # Random key of the confirmation form: pressing "Send" twice sends once.
+    submission_key = models.CharField(_("submission key"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("outreach")
         verbose_name_plural = _("outreach")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=OUTREACH_CATEGORY, template__isnull=False)
+                | Q(kind=PETITION_DELIVERY_CATEGORY, template__isnull=True),
+                name="outreach_template_iff_outreach_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="outreach_unique_submission_key",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.template} — {self.created_at:%Y-%m-%d %H:%M}"
+        what = self.template if self.template_id else self.get_kind_display()
+        return f"{what} — {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class OutreachMessageQuerySet(models.QuerySet):
@@ -150,6 +175,15 @@ class ResponseQuerySet(models.QuerySet):
     def public(self):
         return self.filter(status__in=[Response.Status.RECEIVED, Response.Status.VICTORY]).exclude(
             public_summary=""
+        )
+
+    def shown_on(self, campaign):
+        """The "Officials' responses" of a campaign page: its pairing's reviewed responses,
+        with the office and the official addressed, in one query."""
+        return (
+            self.public()
+            .filter(pairing_id=campaign.pairing_id)
+            .select_related("office__place", "in_reply_to__outreach")
         )
 
 
@@ -211,6 +245,12 @@ class Response(models.Model):
     from_name = models.CharField(_("from (name)"), max_length=200, blank=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     body_text = models.TextField(_("text"), max_length=200000, blank=True)
+    notes = models.TextField(
+        _("staff notes"),
+        max_length=5000,
+        blank=True,
+        help_text=_("Not public. What the import left out (attachments), how a call went…"),
+    )
     # Message-ID of an inbound email: the same email delivered twice is stored once
     # (NULL, not "", for responses entered by hand, so they never collide).
     message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True)  # noqa: DJ001
@@ -251,6 +291,36 @@ class Response(models.Model):
 
     def __str__(self):
         return self.subject or f"{self.get_source_display()} {self.received_at:%Y-%m-%d}"
+
+    def clean(self):
+        """The pairing follows the campaign; a campaign of another pairing is a mistake."""
+        if self.campaign_id and self.pairing_id is None:
+            self.pairing_id = self.campaign.pairing_id
+        elif self.campaign_id and self.campaign.pairing_id != self.pairing_id:
+            raise ValidationError({"campaign": _("This campaign is about another pairing.")})
+
+    @property
+    def official_name(self):
+        """The official the answered email was addressed to, as sent; "" when unknown."""
+        link = getattr(self.in_reply_to, "outreach", None)  # the reverse one-to-one may be absent
+        return link.official_name if link else ""
+
+    @property
+    def is_awaiting_review(self):
+        return self.status in (self.Status.NEW, self.Status.UNMATCHED)
+
+    def dismiss(self, user, now=None):
+        """Set aside a mail that answers nothing (spam, an out-of-office reply).
+
+        Only a response awaiting review: a reviewed one has already changed the status
+        table, and is corrected by reviewing it again. False when nothing changed.
+        """
+        dismissed = Response.objects.filter(
+            pk=self.pk, status__in=[self.Status.NEW, self.Status.UNMATCHED]
+        ).update(status=self.Status.DISMISSED, reviewed_by=user, reviewed_at=now or timezone.now())
+        if dismissed:
+            self.status = self.Status.DISMISSED
+        return bool(dismissed)
 
     @transaction.atomic
     def review(self, outcome, summary, user, now=None):

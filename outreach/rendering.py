@@ -10,27 +10,30 @@ import re
 
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 ALLOWED_TAGS = frozenset(
     {"if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith",
      "firstof", "comment", "endcomment", "spaceless", "endspaceless", "now"}
 )  # fmt: skip
 TAG = re.compile(r"{%-?\s*(\w+)")
+# Filters that switch off escaping in the HTML body (a city named "<script>" stays text).
+UNSAFE_FILTER = re.compile(r"\|\s*(safe|safeseq)\b")
 
 # What a template may use, with a description for the admin's help text.
 CONTEXT_HELP = {
-    "official_name": "Name of the official addressed, with honorific",
-    "official_title": "Title of their office, e.g. Mayor",
-    "official_city": "City (or province) of that office",
-    "korean_city": "The Korean local government of the pairing",
-    "foreign_city": "The partner city abroad",
-    "relationship": "Sister City or Friendship City",
-    "agreement_date": "Date of the agreement (YYYY-MM-DD), may be empty",
-    "campaign_title": "Title of the campaign",
-    "campaign_url": "Full address of the campaign page",
-    "petition_count": "Confirmed signatures (a number)",
-    "petition_url": "Full address of the petition",
-    "sender_name": "Name of the campaign sending",
+    "official_name": gettext_lazy("Name of the official addressed, with honorific"),
+    "official_title": gettext_lazy("Title of their office, e.g. Mayor"),
+    "official_city": gettext_lazy("City (or province) of that office"),
+    "korean_city": gettext_lazy("The Korean local government of the pairing"),
+    "foreign_city": gettext_lazy("The partner city abroad"),
+    "relationship": gettext_lazy("Sister City or Friendship City"),
+    "agreement_date": gettext_lazy("Date of the agreement (YYYY-MM-DD), may be empty"),
+    "campaign_title": gettext_lazy("Title of the campaign"),
+    "campaign_url": gettext_lazy("Full address of the campaign page"),
+    "petition_count": gettext_lazy("Confirmed signatures (a number)"),
+    "petition_url": gettext_lazy("Full address of the petition"),
+    "sender_name": gettext_lazy("Name of the campaign sending"),
 }
 
 _engines = {}
@@ -56,6 +59,9 @@ def check_tags(source, field):
     for name in TAG.findall(source):
         if name not in ALLOWED_TAGS:
             raise TemplateRenderError(field, _("The tag “%(tag)s” is not allowed.") % {"tag": name})
+    if unsafe := UNSAFE_FILTER.search(source):
+        message = _("The filter “%(filter)s” is not allowed.") % {"filter": unsafe[1]}
+        raise TemplateRenderError(field, message)
 
 
 def render_string(source, context, field, autoescape=False):

@@ -33,7 +33,7 @@ class PetitionAdmin(admin.ModelAdmin):
     list_select_related = ("campaign",)
     search_fields = ("title", "campaign__title", "campaign__slug")
     autocomplete_fields = ("campaign",)
-    fields = ("campaign", "title", "text", "goal", "is_open", "closes_at")
+    fields = ("campaign", "title", "title_ko", "text", "text_ko", "goal", "is_open", "closes_at")
     change_form_template = "admin/petitions/petition/change_form.html"
 
     def get_queryset(self, request):

@@ -8,10 +8,13 @@ class PetitionsConfig(AppConfig):
     def ready(self):
         from campaigns.roles import ensure_roles
         from core.pagecache import invalidate_pages
+        from mailer.outbox import register_producer
 
         from . import lookup  # noqa: F401 — connects the lookup cache's invalidation receivers
-        from .models import Petition
+        from .models import Petition, Signature
 
+        # New signatures are their own mail queue: the outbox flush queues their mails.
+        register_producer(Signature.objects.queue_due_confirmations)
         # The roles sync first runs after the campaigns app migrates, before this app's
         # permissions exist: run it again once they do.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="petitions.ensure_roles")

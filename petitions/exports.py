@@ -17,7 +17,7 @@ from core.csvsafe import safe_row
 
 CHUNK_SIZE = 2000
 
-# (field, column heading)
+# (field, column heading): what staff export.
 COLUMNS = (
     ("confirmed_at", _("confirmed at (UTC)")),
     ("name", _("name")),
@@ -27,6 +27,19 @@ COLUMNS = (
     ("comment", _("comment")),
     ("consent_updates", _("consents to updates")),
 )
+# What the officials a petition is delivered to get: who signed and from where, not how to
+# reach them (signers gave their email address to the campaign, not to the officials).
+DELIVERY_COLUMNS = (
+    ("confirmed_at", _("confirmed at (UTC)")),
+    ("name", _("name")),
+    ("country", _("country")),
+    ("city", _("city or postcode")),
+    ("comment", _("comment")),
+)
+FORMATS = {
+    "confirmed_at": lambda value: value.astimezone(datetime.UTC).isoformat(),
+    "consent_updates": lambda value: "yes" if value else "no",
+}
 
 
 class _Echo:
@@ -36,27 +49,38 @@ class _Echo:
         return line
 
 
-def signature_rows(petition):
-    """The counted signatures as tuples of ``COLUMNS`` fields, oldest confirmation first."""
+def signature_rows(petition, columns=COLUMNS):
+    """The counted signatures as tuples of ``columns`` fields, oldest confirmation first."""
     return (
         petition.signatures.counted()
         .order_by("confirmed_at", "pk")
-        .values_list(*(field for field, _heading in COLUMNS))
+        .values_list(*(field for field, _heading in columns))
         .iterator(chunk_size=CHUNK_SIZE)
     )
 
 
-def _cells(row):
-    confirmed_at, *rest, consent = row
-    return [confirmed_at.astimezone(datetime.UTC).isoformat(), *rest, "yes" if consent else "no"]
+def _formatter(columns):
+    """A function turning a row of ``columns`` values into its CSV cells."""
+    formats = [
+        (i, FORMATS[field]) for i, (field, _heading) in enumerate(columns) if field in FORMATS
+    ]
+
+    def cells(row):
+        row = list(row)
+        for i, format_value in formats:
+            row[i] = format_value(row[i])
+        return row
+
+    return cells
 
 
-def csv_chunks(petition):
+def csv_chunks(petition, columns=COLUMNS):
     """The CSV text in pieces of up to ``CHUNK_SIZE`` lines (one socket write each)."""
     writer = csv.writer(_Echo())
-    lines = [writer.writerow([str(heading) for _field, heading in COLUMNS])]
-    for row in signature_rows(petition):
-        lines.append(writer.writerow(safe_row(_cells(row))))
+    cells = _formatter(columns)
+    lines = [writer.writerow([str(heading) for _field, heading in columns])]
+    for row in signature_rows(petition, columns):
+        lines.append(writer.writerow(safe_row(cells(row))))
         if len(lines) >= CHUNK_SIZE:
             yield "".join(lines)
             lines = []
@@ -64,8 +88,10 @@ def csv_chunks(petition):
         yield "".join(lines)
 
 
-def csv_response(petition):
-    response = StreamingHttpResponse(csv_chunks(petition), content_type="text/csv; charset=utf-8")
+def csv_response(petition, columns=COLUMNS):
+    response = StreamingHttpResponse(
+        csv_chunks(petition, columns), content_type="text/csv; charset=utf-8"
+    )
     filename = f"signatures-{petition.campaign.slug}-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

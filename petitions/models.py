@@ -5,11 +5,11 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -17,10 +17,11 @@ from django_countries.fields import CountryField
 from campaigns.models import Campaign
 from core import ratelimit
 from core.emails import normalize_email
+from core.i18n import localized
 from core.pagecache import invalidate_pages
 from core.signals import email_confirmed
 from mailer.models import OutboxMessage
-from mailer.outbox import queue_template
+from mailer.outbox import kick, queue_template
 
 from .charts import PetitionStats
 
@@ -56,7 +57,9 @@ class Petition(models.Model):
         Campaign, on_delete=models.PROTECT, related_name="petition", verbose_name=_("campaign")
     )
     title = models.CharField(_("title"), max_length=300)
+    title_ko = models.CharField(_("title (Korean)"), max_length=300, blank=True)
     text = models.TextField(_("petition text"), max_length=20000)
+    text_ko = models.TextField(_("petition text (Korean)"), max_length=20000, blank=True)
     goal = models.PositiveIntegerField(_("goal"), default=1000)
     is_open = models.BooleanField(_("open for signatures"), default=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
@@ -75,6 +78,15 @@ class Petition(models.Model):
 
     def get_absolute_url(self):
         return reverse("petitions:sign", kwargs={"slug": self.campaign.slug})
+
+    # The Korean interface (and mail to Korean signers) shows the Korean text where written.
+    @property
+    def localized_title(self):
+        return localized(self.title, self.title_ko)
+
+    @property
+    def localized_text(self):
+        return localized(self.text, self.text_ko)
 
     def accepts_signatures(self, now=None):
         now = now or timezone.now()
@@ -149,29 +161,36 @@ class Petition(models.Model):
         )
 
     def sign(self, data, ip_hash="", now=None):
-        """Store a pending signature and queue its confirmation mail, in one transaction.
+        """Store a pending signature whose confirmation mail is due: one INSERT, no more.
 
-        ``data`` holds the ``Signature`` fields (``SignForm.signature_data()``). The unique
-        constraint on the normalised email decides duplicates, so concurrent submissions of one
-        address cannot both insert. A duplicate changes nothing but may re-send the pending
-        confirmation (``SignatureQuerySet.resend_confirmation``); it returns None, the caller
-        answers exactly as for a first signature.
+        ``data`` holds the ``Signature`` fields (``SignForm.signature_data()``). The row is
+        its own mail queue entry (``mail_due``): the outbox flush, kicked once the row is
+        committed, turns due signatures into outbox rows (``queue_due_confirmations``), so a
+        surge costs one single-statement transaction per signature and a broker or cache
+        outage loses nothing (the sweeper runs the same step).
+
+        The unique constraint on the normalised email decides duplicates, so concurrent
+        submissions of one address cannot both insert. A duplicate changes nothing but may
+        re-send the pending confirmation (``SignatureQuerySet.resend_confirmation``); it
+        returns None, the caller answers exactly as for a first signature.
         """
         now = now or timezone.now()
         signature = Signature(
-            petition=self, ip_hash=ip_hash, created_at=now, confirmation_sent_at=now, **data
+            petition=self,
+            ip_hash=ip_hash,
+            created_at=now,
+            confirmation_sent_at=now,
+            language=translation.get_language() or "",
+            **data,
         )
         try:
-            # Inside a caller's transaction this is a savepoint, so the failed INSERT only
-            # rolls back itself.
-            with transaction.atomic():
-                signature.save(force_insert=True)
-                signature.queue_confirmation()
+            _insert(signature)
         except IntegrityError as error:
             if not _violates_unique_email(error):
                 raise
             Signature.objects.resend_confirmation(self, signature.email_normalized, now)
             return None
+        transaction.on_commit(kick)
         return signature
 
 
@@ -204,25 +223,47 @@ class SignatureQuerySet(models.QuerySet):
 
         The conditional UPDATE claims the re-send: of several concurrent duplicates only one
         moves ``confirmation_sent_at`` past the cutoff, so the mail goes out at most once per
-        ``PETITION_RESEND_INTERVAL``. Returns True when a mail was queued.
+        ``PETITION_RESEND_INTERVAL``. Returns True when a mail is due again.
         """
         now = now or timezone.now()
         cutoff = now - settings.PETITION_RESEND_INTERVAL
-        with transaction.atomic():
-            claimed = (
-                self.filter(
-                    petition=petition,
-                    email_normalized=email_normalized,
-                    status=Signature.Status.PENDING,
-                )
-                .filter(Q(confirmation_sent_at__lt=cutoff) | Q(confirmation_sent_at__isnull=True))
-                .update(confirmation_sent_at=now)
+        claimed = (
+            self.filter(
+                petition=petition,
+                email_normalized=email_normalized,
+                status=Signature.Status.PENDING,
             )
-            if claimed:
-                signature = self.get(petition=petition, email_normalized=email_normalized)
-                signature.petition = petition
-                signature.queue_confirmation()
+            .filter(Q(confirmation_sent_at__lt=cutoff) | Q(confirmation_sent_at__isnull=True))
+            .update(confirmation_sent_at=now, mail_due=True)
+        )
+        if claimed:
+            transaction.on_commit(kick)
         return bool(claimed)
+
+    def queue_due_confirmations(self, batch_size=500):
+        """Queue the confirmation mail of every signature whose mail is due; the count.
+
+        An outbox producer (registered in ``PetitionsConfig.ready``): runs in the flush task
+        and the sweeper. Each batch is locked (``SKIP LOCKED``: concurrent flushes take
+        different rows), queued and marked done in one transaction, so a mail is queued once.
+        """
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        of = ("self",) if connection.features.has_select_for_update_of else ()
+        total = 0
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    self.filter(mail_due=True)
+                    .select_related("petition__campaign")
+                    .select_for_update(skip_locked=skip_locked, of=of)
+                    .order_by("pk")[:batch_size]
+                )
+                for signature in batch:
+                    signature.queue_confirmation()
+                self.filter(pk__in=[signature.pk for signature in batch]).update(mail_due=False)
+            total += len(batch)
+            if len(batch) < batch_size:
+                return total
 
     def delete_expired(self, now=None, batch_size=1000):
         """Delete unconfirmed signatures past ``PETITION_PENDING_TTL`` in batches; the count.
@@ -272,6 +313,10 @@ class Signature(models.Model):
     created_at = models.DateTimeField(_("signed"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # True until the confirmation mail is in the outbox (see ``Petition.sign``).
+    mail_due = models.BooleanField(default=True, editable=False)
+    # The language the supporter signed in: their mails are written in it.
+    language = models.CharField(max_length=10, blank=True, editable=False)
     invalidation = models.ForeignKey(
         "Invalidation",
         on_delete=models.SET_NULL,
@@ -298,6 +343,7 @@ class Signature(models.Model):
             models.Index(fields=["petition", "status", "confirmed_at"], name="signature_count_idx"),
             models.Index(fields=["status", "created_at"], name="signature_pending_idx"),
             models.Index(fields=["email_normalized"], name="signature_email_idx"),
+            models.Index(fields=["id"], condition=Q(mail_due=True), name="signature_mail_due_idx"),
         ]
 
     def __str__(self):
@@ -355,7 +401,12 @@ class Signature(models.Model):
         return settings.SITE_URL + reverse(f"petitions:{view}", kwargs={"token": self.token(view)})
 
     def queue_confirmation(self):
-        """Queue the mail with the confirmation link (and, like every mail, a withdraw link)."""
+        """Queue the mail with the confirmation link (and, like every mail, a withdraw link),
+        in the language the supporter signed in."""
+        with translation.override(self.language or settings.LANGUAGE_CODE):
+            return self._queue_confirmation()
+
+    def _queue_confirmation(self):
         return queue_template(
             "petitions/email/confirm",
             {
@@ -369,6 +420,17 @@ class Signature(models.Model):
             to_name=self.name,
             category=CONFIRM_MAIL_CATEGORY,
         )
+
+
+def _insert(signature):
+    """INSERT the row: on its own it is a one-statement transaction (no BEGIN/COMMIT round
+    trips); inside a caller's transaction it gets a savepoint, so a duplicate's failed INSERT
+    rolls back only itself."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+    else:
+        signature.save(force_insert=True)
 
 
 def _violates_unique_email(error):

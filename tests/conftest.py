@@ -12,11 +12,24 @@ def _isolated_cache(settings):
     from django.core.cache import cache
 
     from core import pagecache
+    from petitions import lookup
 
     cache.clear()
     pagecache._memo["version"] = None
+    lookup.forget_all()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Korean leaves Korean active in the thread (LocaleMiddleware never
+    deactivates it); the next test starts in the default language again."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +80,14 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors and uncaught exceptions (a CSP violation is logged as a console error)."""
+    errors = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

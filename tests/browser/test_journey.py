@@ -18,17 +18,6 @@ def demo_data():
         bucheon_bakersfield()
 
 
-@pytest.fixture
-def console_errors(page):
-    """Console errors and uncaught exceptions (a CSP violation is logged as a console error)."""
-    errors = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_supporter_finds_bakersfield_and_prints_a_letter(

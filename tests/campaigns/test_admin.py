@@ -105,8 +105,16 @@ class TestCampaignAdminsGroup:
         group = Group.objects.get(name=CAMPAIGN_ADMINS)
         granted = set(group.permissions.values_list("content_type__app_label", "codename"))
         models = {
-            "campaigns": ["centre", "pairing", "campaign", "suggestedmessage"],
+            "campaigns": [
+                "centre",
+                "pairing",
+                "campaign",
+                "suggestedmessage",
+                "campaignimage",
+                "campaignvideo",
+            ],
             "officials": ["place", "office", "officeholder", "contact"],
+            "embassies": ["mission"],
         }
         expected = {
             (app, f"{action}_{model}")
@@ -127,6 +135,17 @@ class TestCampaignAdminsGroup:
                 "view_invalidation",
             ]
         }
+        # Outreach is the record of what officials were sent and answered: never deleted
+        # (a reply that answers nothing is dismissed); attachments only read.
+        expected |= {
+            ("outreach", f"{action}_{model}")
+            for model in ["outreachtemplate", "outreach", "outreachmessage", "response"]
+            for action in ("add", "change", "view")
+        } | {("outreach", "view_responseattachment")}
+        # News posts are theirs; followers add and remove themselves.
+        expected |= {
+            ("updates", f"{action}_newspost") for action in ("add", "change", "delete", "view")
+        } | {("updates", "view_follower")}
         assert granted == expected
 
 
@@ -429,6 +448,10 @@ def campaign_form(pairing, **fields):
         "is_published": "on",
         "messages-TOTAL_FORMS": "0",
         "messages-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "videos-TOTAL_FORMS": "0",
+        "videos-INITIAL_FORMS": "0",
     }
     data.update(fields)
     return data

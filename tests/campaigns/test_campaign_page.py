@@ -322,7 +322,8 @@ class TestQueries:
             demo.campaign.targets.add(office)
         factories.campaign(demo.pairing, slug="follow-up", is_main=False)
         # campaign + pairing + places (+ petition), targets, holders, contacts, messages,
-        # sibling campaigns, published comments with their replies
-        with django_assert_num_queries(7):
+        # sibling campaigns, officials' responses (outreach), news posts (updates), published
+        # comments with their replies
+        with django_assert_num_queries(9):
             response = client.get(URL)
         assert response.text.count('class="target"') == 2 + extra_targets
