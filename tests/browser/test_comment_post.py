@@ -6,8 +6,6 @@ from playwright.sync_api import expect
 from core.signals import email_confirmed
 from tests import factories
 
-from .test_sign_journey import console_errors  # noqa: F401 (fixture)
-
 
 @pytest.fixture
 def campaign():
@@ -29,7 +27,7 @@ def test_a_known_supporter_comments_and_replies_in_place(
     live_server,
     page,
     campaign,
-    console_errors,  # noqa: F811
+    console_errors,
 ):
     url = live_server.url + campaign.get_absolute_url()
     page.goto(url)
