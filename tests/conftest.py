@@ -15,7 +15,7 @@ def _isolated_cache(settings):
     from petitions import lookup
 
     cache.clear()
-    pagecache._memo["version"] = None
+    pagecache.forget_local()
     lookup.forget_all()
     yield
     cache.clear()

@@ -80,3 +80,39 @@ class TestVersion:
         pagecache.cache.set(pagecache.VERSION_KEY, "from-another-process", timeout=None)
         pagecache._memo["until"] = 0  # the memo period has passed
         assert pagecache.version() == "from-another-process" != first
+
+
+@pytest.mark.django_db
+class TestProcessMemory:
+    def test_it_serves_a_page_it_just_cached_without_asking_the_cache(self):
+        from unittest import mock
+
+        _, first = get()
+        with mock.patch.object(pagecache.cache, "get") as cache_get:
+            _, second = get()
+        cache_get.assert_not_called()
+        assert first.content.rsplit(b"</script>")[1] == second.content.rsplit(b"</script>")[1]
+        assert secrets_of(first) != secrets_of(second)
+
+    def test_it_asks_the_cache_again_after_the_memo_period(self, monkeypatch):
+        get()
+        clock = pagecache.time.monotonic() + pagecache.PAGE_MEMO_SECONDS + 0.1
+        monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock)
+        pagecache.cache.clear()  # another process invalidated: nothing shared is left
+        calls = Counter.calls
+        get()
+        assert Counter.calls == calls + 1
+
+    def test_it_misses_after_an_invalidation_in_this_process(self):
+        get()
+        calls = Counter.calls
+        pagecache.invalidate()
+        get()
+        assert Counter.calls == calls + 1
+
+    def test_it_remembers_nothing_when_page_caching_is_off(self, settings):
+        settings.PAGE_CACHE_SECONDS = 0
+        get()
+        calls = Counter.calls
+        get()
+        assert Counter.calls == calls + 1
