@@ -124,7 +124,7 @@ FLOOR_FORM = Target(
 SIGN = Target(
     "sign",
     SIGN_PAGE,
-    "the sign form: CSRF, SignForm, rate limits, INSERT, outbox row, Celery enqueue",
+    "the sign form: CSRF, SignForm, rate limits, one INSERT (its mail due), flush kick",
     form=True,
     redirect_to=SIGN_SENT,
 )
@@ -154,7 +154,8 @@ class Goal:
 GOALS = [
     Goal("status", "p95 < 150 ms", "p95_ms", 150, at_most=True),
     Goal("status-filtered", "p95 < 150 ms", "p95_ms", 150, at_most=True),
-    Goal("campaign", ">= 0.5 of the floor req/s", "ratio", 0.5, at_most=False),
+    Goal("campaign", ">= 0.5 of the floor req/s (issue 01)", "ratio", 0.5, at_most=False),
+    Goal("campaign", ">= 0.8 of the floor req/s (issue 06)", "ratio", 0.8, at_most=False),
     Goal("sign", ">= 0.8 of floor-form req/s", "ratio", 0.8, at_most=False),
     Goal("sign", "p95 < 100 ms", "p95_ms", 100, at_most=True),
     # "lost": |new pending signatures - 302 answers|, summed over the rounds.
@@ -631,8 +632,9 @@ def settle(base, timeout=60):
 class SignLedger:
     """What the sign runs leave behind, counted and cleared from outside the app.
 
-    Every signature the benchmark makes has an address at ``EMAIL_DOMAIN``, writes one
-    outbox row and enqueues one mail task in ``BROKER_QUEUE``, which no worker reads.
+    Every signature the benchmark makes has an address at ``EMAIL_DOMAIN`` and stays with its
+    confirmation mail due (``mail_due``): the flush tasks it kicks wait in ``BROKER_QUEUE``,
+    which no worker reads, so no outbox row is made from it.
     """
 
     def __init__(self, args):
@@ -642,7 +644,7 @@ class SignLedger:
         self.addresses = f"%@{EMAIL_DOMAIN}"
 
     def count(self):
-        """The sign petition's pending signatures, their outbox rows and queued tasks."""
+        """The sign petition's pending signatures, those with their mail due, queued tasks."""
         pending = self.db.execute(
             f"SELECT count(*) FROM {SIGNATURE_TABLE} s"
             " JOIN petitions_petition p ON p.id = s.petition_id"
@@ -650,10 +652,11 @@ class SignLedger:
             " WHERE c.slug = %s AND s.status = 'pending' AND s.email_normalized LIKE %s",
             [DEMO_SLUG, self.addresses],
         ).fetchone()[0]
-        outbox = self.db.execute(
-            f"SELECT count(*) FROM {OUTBOX_TABLE} WHERE to_email LIKE %s", [self.addresses]
+        due = self.db.execute(
+            f"SELECT count(*) FROM {SIGNATURE_TABLE} WHERE mail_due AND email_normalized LIKE %s",
+            [self.addresses],
         ).fetchone()[0]
-        return {"pending": pending, "outbox": outbox, "queued": self.broker.llen(BROKER_QUEUE)}
+        return {"pending": pending, "due": due, "queued": self.broker.llen(BROKER_QUEUE)}
 
     def clear(self):
         """Delete the benchmark's signatures, outbox rows, queued tasks and floor rows."""
@@ -725,7 +728,7 @@ def run_sign(wrk, args, base, ledger, index):
     ledger_counts = sign["ledger"]
     print(
         f"    {'':<16} 302 answers {sign['accepted']}, new pending signatures "
-        f"{ledger_counts['pending']}, outbox rows {ledger_counts['outbox']}, "
+        f"{ledger_counts['pending']}, mails due {ledger_counts['due']}, "
         f"queued tasks {ledger_counts['queued']}",
         flush=True,
     )
@@ -861,7 +864,7 @@ def render_table(rows, preflight, targets):
 def render_ledger(rounds):
     """Per round: what wrk saw accepted and what the sign run left in the DB and the broker."""
     out = [
-        "| Round | 302 answers (wrk) | new pending signatures | outbox rows "
+        "| Round | 302 answers (wrk) | new pending signatures | confirmation mails due "
         "| tasks in the broker queue | requests sent / answered | Result |",
         "|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -872,7 +875,7 @@ def render_ledger(rounds):
         counts = run["ledger"]
         same = counts["pending"] == run["accepted"]
         out.append(
-            f"| {index} | {run['accepted']} | {counts['pending']} | {counts['outbox']} "
+            f"| {index} | {run['accepted']} | {counts['pending']} | {counts['due']} "
             f"| {counts['queued']} | {run['sent']} / {run['received']} "
             f"| {'equal' if same else '**DIFFERENT**'} |"
         )

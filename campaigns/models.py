@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -127,6 +128,17 @@ class PairingQuerySet(models.QuerySet):
                 filter=Q(status__in=[Pairing.Status.RESPONSE_RECEIVED, Pairing.Status.VICTORY]),
             ),
             victories=Count("pk", filter=Q(status=Pairing.Status.VICTORY)),
+        )
+
+    def responses_per_year(self):
+        """``(year, count)`` of the response dates, oldest year first (one grouped query)."""
+        return list(
+            self.filter(response_date__isnull=False)
+            .annotate(year=ExtractYear("response_date"))
+            .values("year")
+            .annotate(n=Count("pk"))
+            .order_by("year")
+            .values_list("year", "n")
         )
 
     def awaiting_response(self):

@@ -18,6 +18,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.debug import sensitive_post_parameters
 from django_countries.fields import Country
 
+from core.charts import year_chart
 from core.csvsafe import safe_row
 from core.pagecache import cache_public_page
 from embassies.countries import country_from_accept_language
@@ -43,6 +44,7 @@ def centre(request, scope):
     form = StatusFilterForm(request.GET, countries=pairings.countries())
     rows = form.filter(pairings).for_table()
     page = Paginator(rows, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
+    responses_per_year = pairings.responses_per_year()
     return render(
         request,
         "campaigns/centre.html",
@@ -50,6 +52,8 @@ def centre(request, scope):
             "centre": centre,
             "other_centre": other_centre,
             "numbers": pairings.headline_numbers(),
+            "responses_per_year": responses_per_year,
+            "responses_chart": year_chart(responses_per_year),
             "form": form,
             "page": page,
             "elided_pages": page.paginator.get_elided_page_range(page.number),

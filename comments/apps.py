@@ -9,6 +9,7 @@ class CommentsConfig(AppConfig):
         from core.pagecache import invalidate_pages
         from core.signals import demo_loaded, email_confirmed
 
+        from . import personal_data
         from .defaults import ensure_defaults
         from .demo import on_demo_loaded
         from .models import Comment, Commenter
@@ -22,6 +23,8 @@ class CommentsConfig(AppConfig):
             Commenter.confirm_email, dispatch_uid="comments.commenter_confirmed"
         )
         demo_loaded.connect(on_demo_loaded, dispatch_uid="comments.demo")
+        # Comments in a person's data export and erasure, and the IP hash retention.
+        personal_data.register()
         # Transitions and posting invalidate cached pages themselves; deletions (admin,
         # cascades) send no other signal.
         post_delete.connect(invalidate_pages, sender=Comment, dispatch_uid="pagecache.comment")

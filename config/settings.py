@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "updates.tasks.expire_pending_followers",
         "schedule": 3600.0,
     },
+    # Clears old IP hashes and deletes old sent mail (core.personal_data, RETENTION_*).
+    "apply-retention": {"task": "core.tasks.apply_retention", "schedule": 86400.0},
 }
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For. 0 (default):
@@ -192,6 +194,10 @@ FOLLOW_RESEND_INTERVAL = datetime.timedelta(
 # Key of the HMAC that stores client IPs as hashes (never raw); defaults to one derived
 # from SECRET_KEY so rotating the secret also unlinks old hashes.
 IP_HASH_KEY = env.str("IP_HASH_KEY", default="") or f"ip-hash:{SECRET_KEY}"
+# Retention (daily task): IP hashes of signatures, comments and flags are cleared after this
+# many days; sent or failed mail (except letters to officials) is deleted after this many.
+RETENTION_IP_HASH_DAYS = env.int("RETENTION_IP_HASH_DAYS", default=90)
+RETENTION_MAIL_DAYS = env.int("RETENTION_MAIL_DAYS", default=180)
 
 # Mail (Django 6.1 MAILERS). EMAIL_URL: console://, file:///dir, smtp://…, smtp+tls://…,
 # smtps://…, anymail://<esp> (with ANYMAIL_* credentials).

@@ -46,9 +46,11 @@ def version():
     return _memo["version"]
 
 
-# Pages are also kept in this process's memory for PAGE_MEMO_SECONDS, under the same
-# versioned key: a hit then costs no round trip at all, and an invalidation (a new version)
-# reaches them exactly as it reaches the shared cache. At most PAGE_MEMO_SIZE pages.
+# Pages read from the shared cache are also kept in this process's memory for
+# PAGE_MEMO_SECONDS, under the same versioned key: a hit then costs no round trip at all, and
+# an invalidation (a new version) reaches them exactly as it reaches the shared cache. Only
+# what the shared cache gave back is remembered, so with Redis down nothing is cached at all.
+# At most PAGE_MEMO_SIZE pages.
 PAGE_MEMO_SECONDS = 1.0
 PAGE_MEMO_SIZE = 200
 _pages = {}
@@ -133,9 +135,8 @@ def cache_public_page(view):
             return HttpResponse(stamp(content, request), content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
-            page = (to_template(response.content, request), response["Content-Type"])
-            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
-            _remember(key, page, time.monotonic())
+            template = to_template(response.content, request)
+            cache.set(key, (template, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
         return response
 
     return wrapper

@@ -146,6 +146,13 @@ class OutboxMessage(models.Model):
                 name="outbox_queued_send_after_idx",
             ),
             models.Index(fields=["to_email"], name="outbox_to_email_idx"),
+            # The sweeper's stale claims and interrupted sends: only rows in flight, so the
+            # index stays tiny however many sent rows the table keeps.
+            models.Index(
+                fields=["status", "claimed_at"],
+                condition=Q(status__in=["claimed", "sending"]),
+                name="outbox_in_flight_idx",
+            ),
             models.Index(
                 fields=["esp_message_id"],
                 condition=~Q(esp_message_id=""),

@@ -11,10 +11,13 @@ class PetitionsConfig(AppConfig):
         from mailer.outbox import register_producer
 
         from . import lookup  # noqa: F401 — connects the lookup cache's invalidation receivers
+        from .gdpr import register as register_personal_data
         from .models import Petition, Signature
 
         # New signatures are their own mail queue: the outbox flush queues their mails.
         register_producer(Signature.objects.queue_due_confirmations)
+        # Signatures in a person's data export and erasure, and the IP hash retention.
+        register_personal_data()
         # The roles sync first runs after the campaigns app migrates, before this app's
         # permissions exist: run it again once they do.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="petitions.ensure_roles")

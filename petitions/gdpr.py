@@ -1,15 +1,17 @@
-"""A person's data by email address (GDPR access and erasure requests).
+"""Petitions' part of a person's data (``core.personal_data``): their signatures on every
+petition, matched on the normalised address, and the retention of signers' IP hashes.
 
-What we hold about a supporter: their signatures on every petition and the mails we queued
-or sent to them (``mailer.OutboxMessage``). Both are matched on the normalised address.
+Unconfirmed signatures need no retention step of their own: ``tasks.expire_pending_signatures``
+deletes them hourly once ``PETITION_PENDING_TTL`` has passed.
 """
 
-from django.db import transaction
-from django.utils import timezone
+import datetime
 
-from core.emails import normalize_email
-from core.pagecache import invalidate_pages
-from mailer.models import OutboxMessage
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import ngettext_lazy
+
+from core import personal_data
 
 from .models import Petition, Signature
 
@@ -27,80 +29,46 @@ SIGNATURE_FIELDS = (
     "confirmation_sent_at",
     "confirmed_at",
 )
-MESSAGE_FIELDS = (
-    "category",
-    "to_email",
-    "to_name",
-    "subject",
-    "body_text",
-    "status",
-    "created_at",
-    "sent_at",
-)
 
 
-def signatures_of(email):
-    return Signature.objects.of_person(email).select_related("petition__campaign")
-
-
-def messages_to(email):
-    # Stored as typed; the normalised form only differs in case (EmailField strips spaces).
-    return OutboxMessage.objects.filter(to_email__iexact=normalize_email(email))
-
-
-def summary(email):
-    """How much we hold: ``{"signatures": n, "petitions": [titles], "messages": n}``."""
-    titles = list(Signature.objects.of_person(email).values_list("petition__title", flat=True))
-    return {
-        "signatures": len(titles),
-        "petitions": sorted(set(titles)),
-        "messages": messages_to(email).count(),
-    }
-
-
-def export(email):
-    """Everything we hold for ``email``, as a JSON-ready dict."""
-    signatures = [
-        {
-            "petition": signature.petition.title,
-            "campaign": signature.petition.campaign.absolute_url,
-            "invalidated": signature.invalidation_id is not None,
-            **{field: _json(getattr(signature, field)) for field in SIGNATURE_FIELDS},
-        }
-        for signature in signatures_of(email)
+def export_signatures(email):
+    return [
+        personal_data.record(
+            signature,
+            SIGNATURE_FIELDS,
+            petition=signature.petition.title,
+            campaign=signature.petition.campaign.absolute_url,
+            invalidated=signature.invalidation_id is not None,
+        )
+        for signature in Signature.objects.of_person(email).select_related("petition__campaign")
     ]
-    messages = [
-        {field: _json(value) for field, value in row.items()}
-        for row in messages_to(email).values(*MESSAGE_FIELDS)
-    ]
-    return {
-        "email": normalize_email(email),
-        "exported_at": timezone.now().isoformat(),
-        "signatures": signatures,
-        "emails": messages,
-    }
 
 
-def erase(email):
-    """Delete every signature of ``email`` and every mail to it; recount the petitions.
-
-    One transaction: either all of the person's data goes or none. Returns
-    ``{"signatures": n, "messages": n}``.
-    """
-    with transaction.atomic():
-        signatures = Signature.objects.of_person(email)
-        petitions = list(Petition.objects.filter(pk__in=signatures.values("petition")))
-        signatures_deleted = signatures.delete()[1].get(Signature._meta.label, 0)
-        messages_deleted = messages_to(email).delete()[1].get(OutboxMessage._meta.label, 0)
-        for petition in petitions:
-            transaction.on_commit(petition.forget_count)
-        invalidate_pages()
-    return {"signatures": signatures_deleted, "messages": messages_deleted}
+def erase_signatures(email):
+    """Delete every signature of ``email``; the petitions are recounted after the commit."""
+    signatures = Signature.objects.of_person(email)
+    petitions = list(Petition.objects.filter(pk__in=signatures.values("petition")))
+    deleted = signatures.delete()[1].get(Signature._meta.label, 0)
+    for petition in petitions:
+        transaction.on_commit(petition.forget_count)
+    return deleted
 
 
-def _json(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "code"):  # a django-countries Country
-        return value.code
-    return value
+def clear_old_ip_hashes(now):
+    """Blank the IP hash of signatures older than ``RETENTION_IP_HASH_DAYS``: it only serves
+    to spot bulk signing (invalidation by IP hash), which is done long before then."""
+    cutoff = now - datetime.timedelta(days=settings.RETENTION_IP_HASH_DAYS)
+    return personal_data.in_batches(
+        Signature.objects.filter(created_at__lt=cutoff).exclude(ip_hash=""),
+        lambda rows: rows.update(ip_hash=""),
+    )
+
+
+def register():
+    personal_data.register(
+        "signatures",
+        label=ngettext_lazy("%(count)d signature", "%(count)d signatures", "count"),
+        export=export_signatures,
+        erase=erase_signatures,
+    )
+    personal_data.register_retention("signature IP hashes", clear_old_ip_hashes)

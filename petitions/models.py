@@ -7,7 +7,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -201,6 +201,22 @@ class SignatureQuerySet(models.QuerySet):
 
     def by_country(self):
         return self.counted().values("country").annotate(n=Count("pk")).order_by("-n", "country")
+
+    def on_pages_of(self, pairings):
+        """Counted signatures of the published campaigns of ``pairings`` (a queryset)."""
+        return self.counted().filter(
+            petition__campaign__is_published=True, petition__campaign__pairing__in=pairings
+        )
+
+    def by_week(self, since):
+        """``week`` (its Monday) and ``n`` for the weeks from ``since`` on with signatures."""
+        return (
+            self.filter(confirmed_at__gte=since)
+            .annotate(week=TruncWeek("confirmed_at", output_field=models.DateField()))
+            .values("week")
+            .annotate(n=Count("pk"))
+            .order_by("week")
+        )
 
     def by_day(self):
         return (

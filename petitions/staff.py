@@ -1,5 +1,5 @@
 """Staff pages behind the admin: the signatures CSV, the printable hand-in document and a
-person's data (GDPR access and erasure).
+person's data across every app (GDPR access and erasure, ``core.personal_data``).
 
 ``petitions.admin`` wraps each view in ``admin_site.admin_view`` (login, staff, CSRF, no
 caching); each view checks its own permission on top.
@@ -19,11 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import exports, gdpr
+from core import personal_data as gdpr
+
+from . import exports
 from .models import Petition, Signature
 
 # Erasing signatures happens only through the logged ``personal_data`` view (the signature
-# admin has no delete), so Django's "delete signature" permission is the GDPR permission.
+# admin has no delete), so Django's "delete signature" permission is the GDPR permission; the
+# page lives here for that reason, but it exports and erases what every app holds.
 GDPR_PERMISSION = "petitions.delete_signature"
 
 
@@ -92,9 +95,7 @@ class PersonalDataForm(forms.Form):
         initial=FIND,
         widget=forms.HiddenInput,
     )
-    confirm = forms.BooleanField(
-        label=_("Yes, erase this person's signatures and emails for good"), required=False
-    )
+    confirm = forms.BooleanField(label=_("Yes, erase this person's data for good"), required=False)
 
 
 def personal_data(request):
@@ -114,12 +115,18 @@ def personal_data(request):
         return _export(request, email)
     if action == form.ERASE and form.cleaned_data["confirm"]:
         return _erase(request, email)
+    summary = gdpr.summary(email)
     context |= {
         "email": email,
-        "summary": gdpr.summary(email),
+        "summary": summary,
+        "holdings": gdpr.describe(summary),
         "confirming": action == form.ERASE,
     }
     return render(request, "admin/petitions/personal_data.html", context)
+
+
+def _described(counts):
+    return ", ".join(gdpr.describe(counts)) or gettext("nothing")
 
 
 def _export(request, email):
@@ -128,11 +135,8 @@ def _export(request, email):
         request,
         Signature,
         CHANGE,
-        gettext(
-            "Exported the personal data of one person: %(signatures)d signatures, "
-            "%(emails)d emails."
-        )
-        % {"signatures": len(data["signatures"]), "emails": len(data["emails"])},
+        gettext("Exported the personal data of one person: %(what)s.")
+        % {"what": _described(gdpr.counts(data))},
     )
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
@@ -145,13 +149,9 @@ def _erase(request, email):
     with transaction.atomic():  # no erasure without its log entry
         erased = gdpr.erase(email)
         # The log keeps the numbers, not the address or the name: those were just erased.
-        message = (
-            gettext(
-                "Erased the personal data of one person: %(signatures)d signatures, "
-                "%(messages)d emails."
-            )
-            % erased
-        )
+        message = gettext("Erased the personal data of one person: %(what)s.") % {
+            "what": _described(erased)
+        }
         _log(request, Signature, DELETION, message)
     messages.success(request, message)
     return redirect("admin:petitions_signature_personal_data")

@@ -10,6 +10,7 @@ class UpdatesConfig(AppConfig):
         from campaigns.roles import ensure_roles
         from core.pagecache import invalidate_pages
 
+        from . import personal_data
         from .models import NewsPost
         from .subscriptions import register_unsubscribe_kinds
 
@@ -20,3 +21,5 @@ class UpdatesConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(invalidate_pages, sender=NewsPost, dispatch_uid="pagecache.newspost")
         register_unsubscribe_kinds()
+        # Followed pages in a person's data export and erasure.
+        personal_data.register()

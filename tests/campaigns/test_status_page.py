@@ -297,9 +297,9 @@ class TestQueries:
             )
             if number % 2:
                 factories.campaign(pairing)
-        # centres, headline numbers, countries, count, rows, campaigns, the centre's comments,
-        # the centre's news posts
-        with django_assert_num_queries(8):
+        # centres, headline numbers, countries, count, rows, campaigns, responses per year,
+        # signatures by country and per week, the centre's comments, the centre's news posts
+        with django_assert_num_queries(11):
             response = client.get(HOME)
         assert len(table_rows(response)) == count
 

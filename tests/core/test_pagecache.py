@@ -84,10 +84,11 @@ class TestVersion:
 
 @pytest.mark.django_db
 class TestProcessMemory:
-    def test_it_serves_a_page_it_just_cached_without_asking_the_cache(self):
+    def test_it_serves_a_page_it_has_read_once_without_asking_the_cache(self):
         from unittest import mock
 
-        _, first = get()
+        get()  # renders and stores it
+        _, first = get()  # read from the shared cache, and remembered
         with mock.patch.object(pagecache.cache, "get") as cache_get:
             _, second = get()
         cache_get.assert_not_called()
@@ -95,6 +96,7 @@ class TestProcessMemory:
         assert secrets_of(first) != secrets_of(second)
 
     def test_it_asks_the_cache_again_after_the_memo_period(self, monkeypatch):
+        get()
         get()
         clock = pagecache.time.monotonic() + pagecache.PAGE_MEMO_SECONDS + 0.1
         monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock)
@@ -104,6 +106,7 @@ class TestProcessMemory:
         assert Counter.calls == calls + 1
 
     def test_it_misses_after_an_invalidation_in_this_process(self):
+        get()
         get()
         calls = Counter.calls
         pagecache.invalidate()

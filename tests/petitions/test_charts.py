@@ -7,6 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core import charts as geometry
 from petitions import charts
 from petitions.models import Signature
 from tests import factories
@@ -26,13 +27,13 @@ class TestCountryChart:
     def test_it_scales_the_longest_bar_to_the_chart_and_the_others_in_proportion(self):
         chart = charts.country_chart([("United Kingdom", 40), ("Germany", 10)])
         widths = [float(bar.width) for bar in chart.bars]
-        assert widths[0] == charts.WIDTH - charts.VALUE_SPACE
+        assert widths[0] == geometry.WIDTH - geometry.VALUE_SPACE
         assert widths[1] == pytest.approx(widths[0] / 4)
 
     def test_it_puts_each_bar_on_its_own_row(self):
         chart = charts.country_chart([("A", 3), ("B", 2), ("C", 1)])
         assert [float(bar.y) for bar in chart.bars] == sorted({float(b.y) for b in chart.bars})
-        assert chart.height == 3 * charts.ROW_HEIGHT
+        assert chart.height == 3 * geometry.ROW_HEIGHT
 
     def test_it_keeps_a_tiny_count_visible(self):
         chart = charts.country_chart([("A", 100000), ("B", 1)])
@@ -73,10 +74,10 @@ class TestDayChart:
 
     def test_it_scales_the_busiest_day_to_the_full_height(self):
         chart = charts.day_chart([(TODAY, 8), (TODAY - datetime.timedelta(days=1), 2)], today=TODAY)
-        full = charts.DAY_CHART_HEIGHT - charts.AXIS_BOTTOM - charts.CHART_TOP
+        full = geometry.COLUMN_CHART_HEIGHT - geometry.AXIS_BOTTOM - geometry.CHART_TOP
         assert float(chart.bars[-1].height) == full
         assert float(chart.bars[-2].height) == full / 4
-        assert float(chart.bars[-1].y) == charts.CHART_TOP
+        assert float(chart.bars[-1].y) == geometry.CHART_TOP
 
 
 @pytest.mark.django_db

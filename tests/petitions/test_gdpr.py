@@ -8,10 +8,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from core import personal_data
 from core.iphash import hash_ip
 from mailer.models import OutboxMessage
 from mailer.outbox import queue
-from petitions import gdpr
 from petitions.models import Signature
 from tests import factories
 
@@ -74,9 +74,14 @@ class TestFind:
         assert response.status_code == 200
         assert response.context["summary"] == {
             "signatures": 2,
-            "petitions": ["Second petition", "Suspend the sister city relationship"],
-            "messages": 2,
+            "comments": 0,
+            "commenter": 0,
+            "emails": 2,
+            "responses": 0,
+            "followers": 0,
         }
+        assert "<li>2 signatures</li>" in response.text
+        assert "<li>2 emails</li>" in response.text
 
     def test_it_rejects_a_malformed_address(self, admin_client, jane):
         response = post(admin_client, "find", email="not an address")
@@ -174,7 +179,7 @@ class TestErase:
 
         monkeypatch.setattr(OutboxMessage.objects.none().__class__, "delete", fail)
         with pytest.raises(RuntimeError):
-            gdpr.erase("jane.doe@example.org")
+            personal_data.erase("jane.doe@example.org")
         assert Signature.objects.count() == 2
 
 
