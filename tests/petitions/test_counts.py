@@ -34,6 +34,17 @@ def signature_queries(queries):
     return [query for query in queries if "petitions_signature" in query["sql"]]
 
 
+def count_queries(queries):
+    """The signature queries of the status table's count column (not the centre's charts,
+    which group by country and by week)."""
+    return [
+        query
+        for query in signature_queries(queries)
+        if '"petitions_signature"."country" AS' not in query["sql"]
+        and "DATE_TRUNC" not in query["sql"].upper()
+    ]
+
+
 def progress_section(response):
     return re.search(
         r'<section class="petition-progress".*?</section>', response.text, flags=re.S
@@ -376,7 +387,7 @@ class TestStatusTableColumn:
 
         few, many = render(5), render(50)
         assert len(few) == len(many)
-        assert len(signature_queries(many)) == 1  # one grouped COUNT for the page
+        assert len(count_queries(many)) == 1  # one grouped COUNT for the page
 
     def test_it_takes_the_counts_from_the_count_cache(self, client, petition):
         confirmed(petition)
@@ -384,7 +395,7 @@ class TestStatusTableColumn:
         pagecache.invalidate()
         response, queries = page_queries(client, "/")
         assert list(status_cells(response).values()) == ["1"]
-        assert signature_queries(queries) == []
+        assert count_queries(queries) == []
 
     def test_it_shows_a_confirmation_after_the_page_cache(
         self, client, petition, django_capture_on_commit_callbacks
