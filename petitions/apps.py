@@ -8,9 +8,11 @@ class PetitionsConfig(AppConfig):
     def ready(self):
         from campaigns.roles import ensure_roles
         from core.pagecache import invalidate_pages
+        from core.signals import demo_loaded
         from mailer.outbox import register_producer
 
         from . import lookup  # noqa: F401 — connects the lookup cache's invalidation receivers
+        from .demo import on_demo_loaded
         from .gdpr import register as register_personal_data
         from .models import Petition, Signature
 
@@ -18,6 +20,7 @@ class PetitionsConfig(AppConfig):
         register_producer(Signature.objects.queue_due_confirmations)
         # Signatures in a person's data export and erasure, and the IP hash retention.
         register_personal_data()
+        demo_loaded.connect(on_demo_loaded, dispatch_uid="petitions.demo")
         # The roles sync first runs after the campaigns app migrates, before this app's
         # permissions exist: run it again once they do.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="petitions.ensure_roles")

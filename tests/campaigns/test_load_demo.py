@@ -11,8 +11,20 @@ from django.core.management import call_command
 from campaigns.models import Campaign, Centre, Pairing, SuggestedMessage
 from campaigns.roles import CAMPAIGN_ADMINS
 from officials.models import KOREA, Contact, Office, OfficeHolder, Place
+from petitions.models import Petition
 
-MODELS = (Centre, Place, Pairing, Office, OfficeHolder, Contact, Campaign, SuggestedMessage, User)
+MODELS = (
+    Centre,
+    Place,
+    Pairing,
+    Office,
+    OfficeHolder,
+    Contact,
+    Campaign,
+    SuggestedMessage,
+    Petition,
+    User,
+)
 LOGIN = re.compile(r"Demo staff login: demo-admin / (\S+) at ")
 
 
@@ -55,6 +67,14 @@ class TestIdempotence:
 
 
 class TestContent:
+    def test_it_gives_the_bakersfield_campaign_an_open_petition_to_sign(self, demo, client):
+        petition = Petition.objects.get(campaign__slug="bucheon-bakersfield")
+        assert petition.accepts_signatures()
+        assert petition.title_ko and petition.text_ko
+        html = client.get("/campaigns/bucheon-bakersfield/").text
+        assert 'id="sign-email"' in html
+        assert "Bakersfield: urge your Sister City Bucheon" in html
+
     def test_it_loads_both_centres(self, demo):
         centres = {centre.scope: centre for centre in Centre.objects.all()}
 
