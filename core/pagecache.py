@@ -1,9 +1,9 @@
 """Whole-page cache for anonymous GETs that still gives each response its own CSRF token
 and CSP nonce.
 
-A cached page is stored with the per-request secrets replaced by markers and "stamped" with
-the current request's token and nonce when served, so a cached campaign page can carry the
-petition form (CSRF) and nonce'd scripts (CSP) at the cost of two byte replacements.
+A cached page is stored with the per-request secrets replaced by markers, split at them, and
+"stamped" with the current request's token and nonce when served, so a cached campaign page can
+carry the petition form (CSRF) and nonce'd scripts (CSP) at the cost of one join.
 Pages are invalidated by bumping a version number (``invalidate()``), e.g. from signals.
 """
 
@@ -18,13 +18,18 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
 from django.utils.translation import get_language
+
+from core import csrf
 
 CSRF_MARKER = b"__page_cache_csrf_token__"
 NONCE_MARKER = b"__page_cache_csp_nonce__"
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+MARKERS = re.compile(rb"(" + CSRF_MARKER + rb"|" + NONCE_MARKER + rb")")
 VERSION_KEY = "pagecache:version"
+# Part of every page's key: bump it when what is stored changes shape, so that pages a
+# previous release cached are not read back by this one.
+STORED_FORMAT = 2
 
 
 def _new_version():
@@ -101,24 +106,37 @@ def invalidate_pages(**kwargs):
 def page_key(request):
     # Hashed: a long or odd querystring must not make an invalid (or huge) cache key.
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"pagecache:{version()}:{get_language()}:{path}"
+    return f"pagecache:{STORED_FORMAT}:{version()}:{get_language()}:{path}"
 
 
 def to_template(content, request):
-    """Replace this request's nonce and CSRF token in ``content`` with markers."""
+    """``content`` split at this request's nonce and CSRF token, as a tuple for ``stamp``.
+
+    Even items are the page's bytes, odd items the markers where a secret goes.
+    """
     nonce = get_nonce(request)
     if nonce:  # only when the page used it
         content = content.replace(str(nonce).encode(), NONCE_MARKER)
-    return CSRF_INPUT.sub(rb"\1" + CSRF_MARKER + rb"\2", content)
+    content = CSRF_INPUT.sub(rb"\1" + CSRF_MARKER + rb"\2", content)
+    return tuple(MARKERS.split(content))
 
 
-def stamp(content, request):
-    """Fill the markers of a cached page with this request's nonce and CSRF token."""
-    if NONCE_MARKER in content:
-        content = content.replace(NONCE_MARKER, str(get_nonce(request)).encode())
-    if CSRF_MARKER in content:
-        content = content.replace(CSRF_MARKER, get_token(request).encode())
-    return content
+def stamp(template, request):
+    """The page of ``to_template`` with this request's nonce and CSRF token filled in."""
+    parts = list(template)
+    values = {}
+    if NONCE_MARKER in parts:
+        values[NONCE_MARKER] = str(get_nonce(request)).encode()
+    if CSRF_MARKER in parts:
+        values[CSRF_MARKER] = csrf.get_token(request).encode()
+    for index in range(1, len(parts), 2):
+        parts[index] = values[parts[index]]
+    return b"".join(parts)
+
+
+def _anonymous(request):
+    # Without a session cookie nobody is logged in: no need to load the (lazy) user.
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
 
 
 def cache_public_page(view):
@@ -126,13 +144,13 @@ def cache_public_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD") or not _anonymous(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
         cached = _cached_page(key)
         if cached is not None:
-            content, content_type = cached
-            return HttpResponse(stamp(content, request), content_type=content_type)
+            template, content_type = cached
+            return HttpResponse(stamp(template, request), content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             template = to_template(response.content, request)

@@ -1,11 +1,13 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.template import engines
 from django.test import RequestFactory
 from django.utils.csp import LazyNonce
+from django.utils.functional import SimpleLazyObject
 
 from core import pagecache
 
@@ -28,6 +30,8 @@ def view(request):
 def get(user=None):
     request = RequestFactory().get("/page/?a=1")
     request.user = user or AnonymousUser()
+    if user:  # logged in: the session cookie comes with every request
+        request.COOKIES[settings.SESSION_COOKIE_NAME] = "session-key"
     request._csp_nonce = LazyNonce()
     return request, view(request)
 
@@ -63,6 +67,22 @@ class TestCachePublicPage:
         _, first = get(staff_user)
         _, second = get(staff_user)
         assert first.content.split(b"</script>")[1] != second.content.split(b"</script>")[1]
+
+    def test_it_does_not_load_the_user_without_a_session_cookie(self):
+        get()  # cached
+        request = RequestFactory().get("/page/?a=1")
+        request.user = SimpleLazyObject(lambda: pytest.fail("the user was loaded"))
+        request._csp_nonce = LazyNonce()
+        assert view(request).status_code == 200
+
+    def test_it_stores_the_page_split_where_the_secrets_go(self):
+        request, response = get()
+        template = pagecache.to_template(response.content, request)
+        assert template[1::2] == (pagecache.CSRF_MARKER, pagecache.NONCE_MARKER)
+        stamped = pagecache.stamp(template, request)
+        without_token = pagecache.CSRF_INPUT.sub(rb"\1\2", stamped)
+        assert without_token == pagecache.CSRF_INPUT.sub(rb"\1\2", response.content)
+        assert secrets_of(response)[1] == secrets_of(HttpResponse(stamped))[1]
 
 
 @pytest.mark.django_db
