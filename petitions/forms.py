@@ -30,20 +30,59 @@ class CountryChoiceField(LazyTypedChoiceField):
     def valid_value(self, value):
         return str(value) in _country_codes()
 
+    def __deepcopy__(self, memo):
+        # Every form copies its fields, and ChoiceField's copy also copies the choices, which
+        # no form changes: the copy shares them (its widget still gets its own list).
+        return forms.Field.__deepcopy__(self, memo)
 
-def _formfield(model_field, **kwargs):
-    if model_field.name == "country":
-        kwargs["choices_form_class"] = CountryChoiceField
-    return model_field.formfield(**kwargs)
+
+def _from_model(name, label, **kwargs):
+    """The form field of ``Signature.<name>``: its length, required-ness and choices."""
+    return Signature._meta.get_field(name).formfield(label=label, **kwargs)
 
 
-class SignForm(forms.ModelForm):
+class SignForm(forms.Form):
     """Name, email, where from, and the two choices; plus a honeypot field for bots.
 
-    Lengths come from the model (each ``<input>`` gets its ``maxlength``); the name and email
-    end up in mail headers, so line breaks in them are refused.
+    A plain form whose fields are made from the ``Signature`` model's (each ``<input>`` gets
+    its ``maxlength``), not a ModelForm: it is never saved. ``Petition.sign`` builds the row
+    from ``signature_data()`` and the database decides duplicates, so a ModelForm's model
+    instance and model validation would only check every value a second time on the hot
+    path. The name and email end up in mail headers, so line breaks in them are refused.
     """
 
+    SIGNATURE_FIELDS = (
+        "name",
+        "email",
+        "country",
+        "city",
+        "comment",
+        "consent_updates",
+        "show_publicly",
+    )
+
+    name = _from_model(
+        "name", _("Your name"), widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = _from_model(
+        "email",
+        _("Your email"),
+        help_text=_("We send you a link to confirm your signature."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    country = _from_model("country", _("Country"), choices_form_class=CountryChoiceField)
+    city = _from_model(
+        "city",
+        _("City or postcode (optional)"),
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    comment = _from_model(
+        "comment", _("Comment (optional)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    consent_updates = _from_model("consent_updates", _("Email me news about this campaign"))
+    show_publicly = _from_model(
+        "show_publicly", _("Show my first name and country in the list of recent signers")
+    )
     # Hidden from people (CSS, aria-hidden, out of the tab order); form-filling bots see a
     # plain optional text field and fill it. See ``is_bot()``.
     website = forms.CharField(
@@ -52,29 +91,6 @@ class SignForm(forms.ModelForm):
         max_length=200,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
-
-    class Meta:
-        model = Signature
-        formfield_callback = _formfield
-        fields = ["name", "email", "country", "city", "comment", "consent_updates", "show_publicly"]
-        labels = {
-            "name": _("Your name"),
-            "email": _("Your email"),
-            "country": _("Country"),
-            "city": _("City or postcode (optional)"),
-            "comment": _("Comment (optional)"),
-            "consent_updates": _("Email me news about this campaign"),
-            "show_publicly": _("Show my first name and country in the list of recent signers"),
-        }
-        help_texts = {
-            "email": _("We send you a link to confirm your signature."),
-        }
-        widgets = {
-            "name": forms.TextInput(attrs={"autocomplete": "name"}),
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-            "comment": forms.Textarea(attrs={"rows": 3}),
-        }
 
     def __init__(self, *args, **kwargs):
         # Distinct ids: the form shares the campaign page with other content.
@@ -91,18 +107,10 @@ class SignForm(forms.ModelForm):
         check_header_value(email)
         return email
 
-    def _get_validation_exclusions(self):
-        """Leave the country out of the model's validation: the form field has just checked
-        it against the very same choices (the model would walk all of them a second time)."""
-        exclude = super()._get_validation_exclusions()
-        if "country" in self.cleaned_data:
-            exclude.add("country")
-        return exclude
-
     def is_bot(self):
         """True when the honeypot was filled in: answer as usual, store nothing."""
         return bool(self[HONEYPOT].value())
 
     def signature_data(self):
         """The cleaned fields a ``Signature`` is made of (after ``is_valid()``)."""
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self.SIGNATURE_FIELDS}
