@@ -115,13 +115,7 @@ class SignatureAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = (
         "petition",
-        "name",
-        "email",
-        "country",
-        "city",
-        "comment",
-        "consent_updates",
-        "show_publicly",
+        *Signature.GIVEN_FIELDS,
         "status",
         "created_at",
         "confirmation_sent_at",

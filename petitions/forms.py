@@ -51,16 +51,6 @@ class SignForm(forms.Form):
     path. The name and email end up in mail headers, so line breaks in them are refused.
     """
 
-    SIGNATURE_FIELDS = (
-        "name",
-        "email",
-        "country",
-        "city",
-        "comment",
-        "consent_updates",
-        "show_publicly",
-    )
-
     name = _from_model(
         "name", _("Your name"), widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -113,4 +103,4 @@ class SignForm(forms.Form):
 
     def signature_data(self):
         """The cleaned fields a ``Signature`` is made of (after ``is_valid()``)."""
-        return {name: self.cleaned_data[name] for name in self.SIGNATURE_FIELDS}
+        return {name: self.cleaned_data[name] for name in Signature.GIVEN_FIELDS}

@@ -16,13 +16,7 @@ from core import personal_data
 from .models import Petition, Signature
 
 SIGNATURE_FIELDS = (
-    "name",
-    "email",
-    "country",
-    "city",
-    "comment",
-    "consent_updates",
-    "show_publicly",
+    *Signature.GIVEN_FIELDS,
     "status",
     "ip_hash",
     "created_at",

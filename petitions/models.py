@@ -342,6 +342,17 @@ class Signature(models.Model):
         verbose_name=_("invalidated by"),
     )
 
+    # What the signer gives on the sign form (``SignForm``), in the form's order.
+    GIVEN_FIELDS = (
+        "name",
+        "email",
+        "country",
+        "city",
+        "comment",
+        "consent_updates",
+        "show_publicly",
+    )
+
     objects = SignatureQuerySet.as_manager()
 
     class Meta:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.iphash import hash_ip
 from mailer.models import OutboxMessage
 from mailer.tasks import sweep_outbox
-from petitions.forms import SignForm
+from petitions.forms import HONEYPOT, SignForm
 from petitions.models import Signature
 from tests import factories
 
@@ -328,3 +328,18 @@ class TestSignOnCampaignPage:
         petition = factories.petition(factories.campaign(actions=["email"]))
         html = client.get(f"/campaigns/{petition.campaign.slug}/").content.decode()
         assert 'class="sign-form"' not in html and petition.title not in html
+
+
+class TestSignForm:
+    def test_it_asks_for_exactly_what_a_signature_is_given(self):
+        assert [name for name in SignForm.base_fields if name != HONEYPOT] == list(
+            Signature.GIVEN_FIELDS
+        )
+
+    def test_it_takes_lengths_and_choices_from_the_model(self):
+        form = SignForm()
+        assert form.fields["name"].max_length == Signature._meta.get_field("name").max_length
+        assert form.fields["comment"].max_length == 500
+        assert form.fields["city"].required is False
+        assert form.fields["consent_updates"].initial is False
+        assert ("KR", "South Korea") in list(form.fields["country"].choices)
