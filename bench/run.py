@@ -417,16 +417,14 @@ def free_port():
 
 def gunicorn_command(args, port):
     return [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        # The production settings (gthread, preload, frozen garbage collector), as deployed.
+        sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers),
-        "--worker-class", "gthread",
         "--threads", str(args.worker_threads),
         # A keep-alive connection stays with the worker that accepted it; uncapped, one worker
         # often took most of wrk's connections and the floor swung 1,500 <-> 5,000 req/s.
         "--worker-connections", str(args.worker_threads),
-        # Load Django once in the master, then fork: workers start identical and fast.
-        "--preload",
         "--graceful-timeout", "10",
         "--log-level", "warning",
     ]  # fmt: skip

@@ -16,13 +16,15 @@ if settings.STAFF_2FA_REQUIRED:
     admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
+    # The public pages a surge hits (status table, campaign page, sign form) are tried first:
+    # every pattern before them costs each of their requests a failed match.
+    path("", include("campaigns.urls")),
+    path("", include("petitions.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     # Load balancers and uptime monitors: database, Redis and Celery heartbeat (core.health).
     path("healthz", healthz, name="healthz"),
     # The language switcher posts here (django.views.i18n.set_language: a cookie, same URLs).
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("campaigns.urls")),
-    path("", include("petitions.urls")),
     path("", include("comments.urls")),
     path("", include("updates.urls")),
     # One-click unsubscribe (RFC 8058) from any subscriber mail; see mailer.unsubscribe.

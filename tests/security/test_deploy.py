@@ -1,9 +1,11 @@
-"""deploy/: the production environment example, the Procfile and the systemd units work with
-the app as it is (every variable it reads is listed, the commands start)."""
+"""deploy/: the production environment example, the Procfile, the systemd units and the gunicorn
+settings work with the app as it is (every variable it reads is listed, the commands start)."""
 
 import ast
 import configparser
+import gc
 import re
+import runpy
 import secrets
 import shlex
 import subprocess
@@ -14,6 +16,7 @@ from tests.config.test_settings import ROOT, manage
 
 DEPLOY = ROOT / "deploy"
 UNITS = ["sistercity-web", "sistercity-worker", "sistercity-beat"]
+GUNICORN_CONFIG = "config/gunicorn.conf.py"
 
 
 def variables_read_by_settings():
@@ -89,7 +92,7 @@ class TestProcfile:
     def test_it_runs_web_worker_beat_and_migrations(self):
         commands = procfile()
         assert set(commands) == {"release", "web", "worker", "beat"}
-        assert commands["web"].startswith("gunicorn config.wsgi:application ")
+        assert commands["web"].startswith(f"gunicorn --config {GUNICORN_CONFIG} ")
         assert commands["worker"].startswith("celery -A config worker ")
         assert commands["beat"].startswith("celery -A config beat ")
 
@@ -108,6 +111,17 @@ class TestProcfile:
         assert result.returncode == 0, result.stderr
 
 
+class TestGunicornConfig:
+    def test_it_freezes_what_the_master_loaded_before_each_fork(self):
+        config = runpy.run_path(str(ROOT / GUNICORN_CONFIG))
+        gc.unfreeze()
+        try:
+            config["pre_fork"](server=None, worker=None)
+            assert gc.get_freeze_count() > 10_000  # Django and the project, loaded by now
+        finally:
+            gc.unfreeze()
+
+
 class TestSystemdUnits:
     def test_each_unit_reads_the_environment_and_restarts(self):
         for unit in UNITS:
@@ -120,7 +134,7 @@ class TestSystemdUnits:
 
     def test_the_commands_match_the_procfile(self):
         text = {unit: (DEPLOY / "systemd" / f"{unit}.service").read_text() for unit in UNITS}
-        assert "gunicorn config.wsgi:application" in text["sistercity-web"]
+        assert f"gunicorn --config {GUNICORN_CONFIG}" in text["sistercity-web"]
         assert "celery -A config worker" in text["sistercity-worker"]
         assert "celery -A config beat" in text["sistercity-beat"]
         assert "EXACTLY ONE" in text["sistercity-beat"]
