@@ -24,7 +24,7 @@ EXPORT_ROWS_SQL = """
 INSERT INTO {table} (
     petition_id, name, email, email_normalized, country, city, comment,
     consent_updates, show_publicly, status, ip_hash,
-    created_at, confirmed_at, confirmation_sent_at
+    created_at, confirmed_at, confirmation_sent_at, mail_due, language
 )
 SELECT
     %(petition)s,
@@ -42,7 +42,9 @@ SELECT
     encode(sha256(('ip-' || i %% 50000)::bytea), 'hex'),
     %(start)s + i * interval '20 seconds',
     %(start)s + i * interval '20 seconds' + interval '7 minutes',
-    %(start)s + i * interval '20 seconds'
+    %(start)s + i * interval '20 seconds',
+    false,
+    (ARRAY['en', 'ko'])[1 + i %% 2]
 FROM generate_series(1, %(rows)s) AS i
 """
 
