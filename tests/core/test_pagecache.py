@@ -139,3 +139,54 @@ class TestProcessMemory:
         calls = Counter.calls
         get()
         assert Counter.calls == calls + 1
+
+
+@pytest.mark.django_db
+class TestStalePage:
+    """A page past PAGE_CACHE_SECONDS is rendered again by one request, not by all at once."""
+
+    def expire(self, monkeypatch):
+        later = pagecache.time.time() + settings.PAGE_CACHE_SECONDS + 1
+        monkeypatch.setattr(pagecache.time, "time", lambda: later)
+        pagecache.forget_local()  # another process, or this one after its memo period
+
+    def renew_lock(self):
+        request = RequestFactory().get("/page/?a=1")
+        return f"{pagecache.page_key(request)}:renew"
+
+    def test_it_serves_the_stale_page_while_another_request_renders_it(self, monkeypatch):
+        _, first = get()
+        calls = Counter.calls
+        self.expire(monkeypatch)
+        assert pagecache.cache.add(self.renew_lock(), 1)  # another request is renewing it
+
+        _, stale = get()
+        _, still_stale = get()
+
+        assert Counter.calls == calls
+        assert stale.content.rsplit(b"</script>")[1] == first.content.rsplit(b"</script>")[1]
+        assert still_stale.content.rsplit(b"</script>")[1] == stale.content.rsplit(b"</script>")[1]
+
+    def test_the_first_request_after_expiry_renders_it_and_stores_it_fresh(self, monkeypatch):
+        get()
+        calls = Counter.calls
+        self.expire(monkeypatch)
+
+        _, renewed = get()
+        pagecache.forget_local()
+        pagecache.cache.delete(self.renew_lock())  # the lock is not what keeps it
+        _, next_one = get()
+
+        assert Counter.calls == calls + 1
+        assert next_one.content.rsplit(b"</script>")[1] == renewed.content.rsplit(b"</script>")[1]
+
+    def test_it_never_serves_an_invalidated_page_stale(self, monkeypatch):
+        get()
+        calls = Counter.calls
+        self.expire(monkeypatch)
+        pagecache.cache.add(self.renew_lock(), 1)
+
+        pagecache.invalidate()
+        get()
+
+        assert Counter.calls == calls + 1
