@@ -6,12 +6,15 @@ A cached page is stored with the per-request secrets replaced by markers, split 
 carry the petition form (CSRF) and nonce'd scripts (CSP) at the cost of one join.
 Pages are invalidated by bumping a version number (``invalidate()``), e.g. from signals.
 
-A page is fresh for ``PAGE_CACHE_SECONDS``, then kept ``PAGE_STALE_SECONDS`` longer: once it
-is stale, the one request that wins a short lock renders it again while every other request
-keeps getting the stale copy. Without that, all the requests under way when a busy page
-expired rendered it at once (seen in `make bench`: eight concurrent renders of the campaign
-page every minute, p99 ~250 ms instead of ~7). An invalidated page is never served stale: a
-new version is a new key.
+One request at a time renders a page (a short lock, ``cache.add``). A page is fresh for
+``PAGE_CACHE_SECONDS``, then kept ``PAGE_STALE_SECONDS`` longer: once it is stale, the request
+that wins the lock renders it again while every other request keeps getting the stale copy.
+A page not in the cache at all (new, or invalidated: a new version is a new key, so an
+invalidated page is never served stale) is rendered by the lock's winner while the others
+wait for it, up to ``RENDER_WAIT_SECONDS``. Without that, all the requests under way when a
+busy page expired rendered it at once (seen in `make bench`: eight concurrent renders of
+the campaign page every minute, p99 ~250 ms instead of ~7). With Redis down ``add`` answers
+True: every request renders, as without a cache.
 """
 
 import functools
@@ -38,8 +41,10 @@ VERSION_KEY = "pagecache:version"
 # previous release cached are not read back by this one.
 STORED_FORMAT = 3
 PAGE_STALE_SECONDS = 30
-# How long the request renewing a stale page has before another one may try.
-RENEW_LOCK_SECONDS = 10
+# How long the request rendering a page has before another one may try.
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 2.0
+RENDER_POLL_SECONDS = 0.02
 
 
 def _new_version():
@@ -80,7 +85,7 @@ def forget_local():
 def _cached_page(key):
     now = time.monotonic()
     page, until = _pages.get(key, (None, 0.0))
-    if now < until:
+    if now < until and _is_fresh(page):  # a stale one may have been renewed meanwhile
         return page
     page = cache.get(key)
     if page is not None:
@@ -133,16 +138,38 @@ def to_template(content, request):
 
 def _store(key, response, request):
     seconds = settings.PAGE_CACHE_SECONDS
-    if seconds <= 0:
-        return
     template = to_template(response.content, request)
     fresh_until = time.time() + seconds  # wall clock: compared in every process
     cache.set(key, (template, response["Content-Type"], fresh_until), seconds + PAGE_STALE_SECONDS)
 
 
-def _renews(key, fresh_until):
-    """True when the page is stale and this request is the one to render it again."""
-    return time.time() >= fresh_until and cache.add(f"{key}:renew", 1, RENEW_LOCK_SECONDS)
+def _is_fresh(page):
+    _template, _content_type, fresh_until = page
+    return time.time() < fresh_until
+
+
+def _lock(key):
+    return f"{key}:render"
+
+
+def _claims_render(key):
+    """True for the one request that renders ``key`` now (until it releases the lock)."""
+    return cache.add(_lock(key), 1, RENDER_LOCK_SECONDS)
+
+
+def _awaited_page(key):
+    """The page another request is rendering, once stored; None when it stored none (its
+    lock is gone: an error page, say) or took longer than ``RENDER_WAIT_SECONDS``."""
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(RENDER_POLL_SECONDS)
+        found = cache.get_many([key, _lock(key)])
+        if key in found:
+            _remember(key, found[key], time.monotonic())
+            return found[key]
+        if _lock(key) not in found:
+            return None
+    return None
 
 
 def stamp(template, request):
@@ -164,21 +191,30 @@ def _anonymous(request):
 
 
 def cache_public_page(view):
-    """Serve ``view`` from the page cache for anonymous GET/HEAD requests."""
+    """Serve ``view`` from the page cache for anonymous GET/HEAD requests (unless
+    ``PAGE_CACHE_SECONDS`` is 0: then the cache is not asked at all)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or not _anonymous(request):
+        if (
+            settings.PAGE_CACHE_SECONDS <= 0
+            or request.method not in ("GET", "HEAD")
+            or not _anonymous(request)
+        ):
             return view(request, *args, **kwargs)
         key = page_key(request)
         cached = _cached_page(key)
-        if cached is not None:
-            template, content_type, fresh_until = cached
-            if not _renews(key, fresh_until):
-                return HttpResponse(stamp(template, request), content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            _store(key, response, request)
+        if cached is None and not _claims_render(key):
+            cached = _awaited_page(key)
+        if cached is not None and (_is_fresh(cached) or not _claims_render(key)):
+            template, content_type, _fresh_until = cached
+            return HttpResponse(stamp(template, request), content_type=content_type)
+        try:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                _store(key, response, request)
+        finally:
+            cache.delete(_lock(key))
         return response
 
     return wrapper

@@ -140,6 +140,20 @@ class TestProcessMemory:
         get()
         assert Counter.calls == calls + 1
 
+    def test_it_does_not_ask_the_cache_when_page_caching_is_off(self, settings, monkeypatch):
+        settings.PAGE_CACHE_SECONDS = 0
+        monkeypatch.setattr(pagecache, "cache", None)  # any use would raise
+        _, response = get()
+        assert response.status_code == 200
+
+
+def page_key():
+    return pagecache.page_key(RequestFactory().get("/page/?a=1"))
+
+
+def render_lock():
+    return f"{page_key()}:render"
+
 
 @pytest.mark.django_db
 class TestStalePage:
@@ -150,15 +164,11 @@ class TestStalePage:
         monkeypatch.setattr(pagecache.time, "time", lambda: later)
         pagecache.forget_local()  # another process, or this one after its memo period
 
-    def renew_lock(self):
-        request = RequestFactory().get("/page/?a=1")
-        return f"{pagecache.page_key(request)}:renew"
-
     def test_it_serves_the_stale_page_while_another_request_renders_it(self, monkeypatch):
         _, first = get()
         calls = Counter.calls
         self.expire(monkeypatch)
-        assert pagecache.cache.add(self.renew_lock(), 1)  # another request is renewing it
+        assert pagecache.cache.add(render_lock(), 1)  # another request is renewing it
 
         _, stale = get()
         _, still_stale = get()
@@ -174,19 +184,87 @@ class TestStalePage:
 
         _, renewed = get()
         pagecache.forget_local()
-        pagecache.cache.delete(self.renew_lock())  # the lock is not what keeps it
         _, next_one = get()
 
         assert Counter.calls == calls + 1
         assert next_one.content.rsplit(b"</script>")[1] == renewed.content.rsplit(b"</script>")[1]
 
+    def test_a_stale_page_in_memory_gives_way_to_one_renewed_elsewhere(self, monkeypatch):
+        get()
+        get()  # read back from the shared cache: now also in this process's memory
+        later = pagecache.time.time() + settings.PAGE_CACHE_SECONDS + 1
+        monkeypatch.setattr(pagecache.time, "time", lambda: later)
+        template, content_type, _fresh_until = pagecache.cache.get(page_key())
+        pagecache.cache.set(page_key(), (template, content_type, later + 60))  # renewed
+        calls = Counter.calls
+
+        get()
+
+        assert Counter.calls == calls
+
     def test_it_never_serves_an_invalidated_page_stale(self, monkeypatch):
         get()
         calls = Counter.calls
         self.expire(monkeypatch)
-        pagecache.cache.add(self.renew_lock(), 1)
+        pagecache.cache.add(render_lock(), 1)
 
         pagecache.invalidate()
         get()
 
         assert Counter.calls == calls + 1
+
+
+@pytest.mark.django_db
+class TestOneRenderAtATime:
+    """A page missing from the cache is rendered by one request; the others wait for it."""
+
+    def test_it_serves_the_page_another_request_is_rendering(self, monkeypatch):
+        _, rendered = get()
+        stored = pagecache.cache.get(page_key())
+        pagecache.cache.delete(page_key())
+        pagecache.forget_local()
+        calls = Counter.calls
+        assert pagecache.cache.add(render_lock(), 1)  # another request is rendering it
+
+        def sleep(seconds):  # ... and stores it while this one waits
+            pagecache.cache.set(page_key(), stored)
+
+        monkeypatch.setattr(pagecache.time, "sleep", sleep)
+
+        _, waited = get()
+
+        assert Counter.calls == calls
+        assert waited.content.rsplit(b"</script>")[1] == rendered.content.rsplit(b"</script>")[1]
+
+    def test_it_renders_itself_when_the_other_render_stored_nothing(self, monkeypatch):
+        calls = Counter.calls
+        assert pagecache.cache.add(render_lock(), 1)
+
+        def sleep(seconds):  # the other request ends without storing a page: its lock goes
+            pagecache.cache.delete(render_lock())
+
+        monkeypatch.setattr(pagecache.time, "sleep", sleep)
+
+        get()
+
+        assert Counter.calls == calls + 1
+
+    def test_it_stops_waiting_after_the_wait_limit(self, monkeypatch):
+        calls = Counter.calls
+        assert pagecache.cache.add(render_lock(), 1)  # a render that never ends
+        clock = [0.0]
+
+        def sleep(seconds):
+            clock[0] += seconds
+
+        monkeypatch.setattr(pagecache.time, "sleep", sleep)
+        monkeypatch.setattr(pagecache.time, "monotonic", lambda: clock[0])
+
+        get()
+
+        assert Counter.calls == calls + 1
+        assert clock[0] == pytest.approx(pagecache.RENDER_WAIT_SECONDS, abs=0.05)
+
+    def test_the_rendering_request_releases_its_lock(self):
+        get()
+        assert pagecache.cache.get(render_lock()) is None
